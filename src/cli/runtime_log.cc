@@ -1,0 +1,44 @@
+#include "cli/runtime_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "common/json.h"
+#include "common/unique_fd.h"
+#include "runtime/state/state.h"
+
+namespace berth::cli {
+
+void RuntimeLog::write(std::string_view level, std::string_view msg) const {
+  if (path_.empty()) {
+    return;
+  }
+  UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd) {
+    return;
+  }
+  std::string line;
+  if (json_) {
+    Json j = {{"level", level}, {"msg", msg}, {"time", runtime::rfc3339_now()}};
+    line = j.dump() + "\n";
+  } else {
+    line = runtime::rfc3339_now() + " " + std::string(level) + ": " + std::string(msg) + "\n";
+  }
+  (void)!::write(fd.get(), line.data(), line.size());
+}
+
+void RuntimeLog::warning(std::string_view msg) const {
+  if (path_.empty()) {
+    std::fprintf(stderr, "berth: warning: %.*s\n", static_cast<int>(msg.size()), msg.data());
+  }
+  write("warning", msg);
+}
+
+void RuntimeLog::error(std::string_view msg) const {
+  std::fprintf(stderr, "berth: %.*s\n", static_cast<int>(msg.size()), msg.data());
+  write("error", msg);
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,150 @@
+#include "common/fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include "common/unique_fd.h"
+
+namespace berth::fs {
+
+Result<std::string> read_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    return sys_error(errno, "open `" + path + "`");
+  }
+  std::string out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return sys_error(errno, "read `" + path + "`");
+    }
+    if (n == 0) {
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+Result<void> write_control(const std::string& path, std::string_view data) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_TRUNC));
+  if (!fd) {
+    return sys_error(errno, "open `" + path + "`");
+  }
+  ssize_t n;
+  do {
+    n = ::write(fd.get(), data.data(), data.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    return sys_error(errno, "write `" + std::string(data) + "` to `" + path + "`");
+  }
+  return {};
+}
+
+Result<void> atomic_write(const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd) {
+    return sys_error(errno, "create `" + tmp + "`");
+  }
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      int err = errno;
+      ::unlink(tmp.c_str());
+      return sys_error(err, "write `" + tmp + "`");
+    }
+    off += static_cast<size_t>(n);
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return sys_error(err, "rename to `" + path + "`");
+  }
+  return {};
+}
+
+Result<void> mkdir_all(const std::string& path, mode_t mode) {
+  if (path.empty()) {
+    return {};
+  }
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) {
+    return {};
+  }
+  if (errno != ENOENT) {
+    return sys_error(errno, "mkdir `" + path + "`");
+  }
+  auto slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) {
+    BERTH_TRY(mkdir_all(path.substr(0, slash), mode));
+  }
+  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) {
+    return sys_error(errno, "mkdir `" + path + "`");
+  }
+  return {};
+}
+
+Result<void> remove_all(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) {
+    return sys_error(ec.value(), "remove `" + path + "`");
+  }
+  return {};
+}
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_dir(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<std::vector<std::string>> list_dir(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) {
+    return sys_error(errno, "opendir `" + path + "`");
+  }
+  std::vector<std::string> out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..") {
+      out.emplace_back(name);
+    }
+  }
+  ::closedir(d);
+  return out;
+}
+
+std::string join(std::string_view a, std::string_view b) {
+  std::string out(a);
+  while (!out.empty() && out.back() == '/') {
+    out.pop_back();
+  }
+  while (!b.empty() && b.front() == '/') {
+    b.remove_prefix(1);
+  }
+  out += '/';
+  out += b;
+  return out;
+}
+
+}  // namespace berth::fs

@@ -1,0 +1,40 @@
+// Small file-system helpers returning Result. Paths are host paths; sizes are bytes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace berth::fs {
+
+// Whole file as bytes. Errors: kNotFound, kPermissionDenied, kInternal.
+Result<std::string> read_file(const std::string& path);
+
+// Writes `data` to an existing file (no create, no truncate beyond O_TRUNC): for
+// cgroup and /proc control files, where one write() is one command.
+Result<void> write_control(const std::string& path, std::string_view data);
+
+// Writes `data` to `path` atomically: a temp file in the same dir, fsync-free rename.
+// Errors: kNotFound (dir missing), kPermissionDenied, kInternal.
+Result<void> atomic_write(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+// mkdir -p with `mode` for the dirs it creates. Errors: kPermissionDenied, kInternal.
+Result<void> mkdir_all(const std::string& path, mode_t mode = 0755);
+
+// rm -rf; a missing path is not an error.
+Result<void> remove_all(const std::string& path);
+
+bool exists(const std::string& path);
+bool is_dir(const std::string& path);
+
+// Names in a directory, without "." and "..". Errors: kNotFound, kPermissionDenied.
+Result<std::vector<std::string>> list_dir(const std::string& path);
+
+// "a/b" + "c" with exactly one slash between.
+std::string join(std::string_view a, std::string_view b);
+
+}  // namespace berth::fs

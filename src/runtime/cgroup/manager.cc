@@ -1,0 +1,195 @@
+#include "runtime/cgroup/manager.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "common/fs.h"
+#include "common/strings.h"
+
+namespace berth::runtime::cgroup {
+
+std::vector<std::string> Manager::dirs() const {
+  std::vector<std::string> out;
+  for (const auto& h : layout_.v1) {
+    out.push_back(h.mountpoint + path_);
+  }
+  if (!layout_.unified.empty()) {
+    out.push_back(layout_.unified + path_);
+  }
+  return out;
+}
+
+namespace {
+
+// A new v1 cpuset cgroup starts with empty cpus/mems, and a task cannot join it until they are
+// set: copy them down from the nearest ancestor, one level at a time (runc's cpuset.go).
+Result<void> init_cpuset(const std::string& mountpoint, const std::string& path) {
+  std::string dir = mountpoint;
+  for (auto& part : str::split(path, '/')) {
+    if (part.empty()) {
+      continue;
+    }
+    std::string parent = dir;
+    dir += "/" + part;
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+      auto cur = fs::read_file(dir + "/" + f);
+      if (cur && !str::trim(*cur).empty()) {
+        continue;
+      }
+      BERTH_ASSIGN_OR_RETURN(std::string val, fs::read_file(parent + "/" + f));
+      BERTH_TRY(fs::write_control(dir + "/" + f, str::trim(val)));
+    }
+  }
+  return {};
+}
+
+// Enables the available controllers in every ancestor's subtree_control (cgroup v2 needs a
+// controller enabled in the parent before a child can use it).
+void enable_v2_controllers(const std::string& unified, const std::string& path) {
+  std::string dir = unified;
+  auto parts = str::split(path, '/');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!parts[i].empty()) {
+      dir += "/" + parts[i];
+    }
+    auto avail = fs::read_file(dir + "/cgroup.controllers");
+    auto enabled = fs::read_file(dir + "/cgroup.subtree_control");
+    if (!avail) {
+      return;
+    }
+    for (auto& c : str::split(str::trim(*avail), ' ')) {
+      if (c.empty() || (enabled && (" " + *enabled + " ").find(" " + c + " ") != std::string::npos)) {
+        continue;
+      }
+      // A controller may be refused (e.g. hybrid hosts, threaded subtrees): the resource write
+      // that needs it reports the problem.
+      (void)fs::write_control(dir + "/cgroup.subtree_control", "+" + c);
+    }
+  }
+}
+
+std::vector<pid_t> read_pids(const std::string& dir) {
+  std::vector<pid_t> out;
+  auto text = fs::read_file(dir + "/cgroup.procs");
+  if (!text) {
+    return out;
+  }
+  for (auto& line : str::split(*text, '\n')) {
+    if (auto v = str::parse_int(str::trim(line)); v && *v > 0) {
+      out.push_back(static_cast<pid_t>(*v));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> Manager::create() {
+  if (!layout_.unified.empty() && layout_.pure_v2()) {
+    enable_v2_controllers(layout_.unified, path_);
+  }
+  for (const auto& d : dirs()) {
+    auto r = fs::mkdir_all(d, 0755);
+    if (!r) {
+      return tl::unexpected(wrap(std::move(r.error()), "create cgroup"));
+    }
+  }
+  if (const V1Hierarchy* h = layout_.find_v1("cpuset")) {
+    auto r = init_cpuset(h->mountpoint, path_);
+    if (!r) {
+      return tl::unexpected(wrap(std::move(r.error()), "init cpuset cgroup"));
+    }
+  }
+  return {};
+}
+
+Result<void> Manager::apply(const spec::Resources& res, std::vector<std::string>& warnings) {
+  if (layout_.pure_v2()) {
+    return internal::apply_v2(layout_.unified + path_, res, warnings);
+  }
+  BERTH_TRY(internal::apply_v1(layout_, path_, res, warnings));
+  if (!res.unified.empty()) {
+    if (layout_.unified.empty()) {
+      return make_error(Errc::kInvalidArgument,
+                        "linux.resources.unified: this host has no cgroup v2 hierarchy");
+    }
+    for (const auto& [file, value] : res.unified) {
+      if (file.find('/') != std::string::npos) {
+        return make_error(Errc::kInvalidArgument, "linux.resources.unified: bad key `" + file + "`");
+      }
+      BERTH_TRY(fs::write_control(layout_.unified + path_ + "/" + file, value));
+    }
+  }
+  return {};
+}
+
+Result<void> Manager::add_process(pid_t pid) {
+  const std::string p = std::to_string(pid);
+  for (const auto& d : dirs()) {
+    auto r = fs::write_control(d + "/cgroup.procs", p);
+    if (!r) {
+      return tl::unexpected(wrap(std::move(r.error()), "join cgroup"));
+    }
+  }
+  return {};
+}
+
+std::vector<pid_t> Manager::pids() const {
+  if (!layout_.unified.empty() && layout_.pure_v2()) {
+    return read_pids(layout_.unified + path_);
+  }
+  for (const char* c : {"pids", "memory", "freezer"}) {
+    if (const V1Hierarchy* h = layout_.find_v1(c)) {
+      return read_pids(h->mountpoint + path_);
+    }
+  }
+  if (!layout_.v1.empty()) {
+    return read_pids(layout_.v1.front().mountpoint + path_);
+  }
+  return read_pids(layout_.unified + path_);
+}
+
+void Manager::signal_all(int sig) const {
+  for (pid_t p : pids()) {
+    ::kill(p, sig);
+  }
+}
+
+Result<void> Manager::destroy() {
+  using namespace std::chrono_literals;
+  auto deadline = std::chrono::steady_clock::now() + 2s;
+  for (;;) {
+    auto left = pids();
+    if (left.empty()) {
+      break;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return make_error(Errc::kConflict, "cgroup " + path_ + ": " +
+                                             std::to_string(left.size()) +
+                                             " process(es) did not exit after SIGKILL");
+    }
+    for (pid_t p : left) {
+      ::kill(p, SIGKILL);
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  for (const auto& d : dirs()) {
+    for (int attempt = 0;; ++attempt) {
+      if (::rmdir(d.c_str()) == 0 || errno == ENOENT) {
+        break;
+      }
+      // EBUSY: a just-killed task is still being reaped by the kernel.
+      if (errno != EBUSY || attempt > 200) {
+        return sys_error(errno, "remove cgroup `" + d + "`");
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  return {};
+}
+
+}  // namespace berth::runtime::cgroup

@@ -1,0 +1,85 @@
+// Control groups for one container, on cgroup v1, v2, or the hybrid of both (v1 controllers
+// plus cgroup2 at <root>/unified). Roots come from a Layout, so tests can point every
+// hierarchy at a temp dir. Follows runtime-spec config-linux.md "Control groups" and runc's
+// libcontainer/cgroups/fs (v1) and fs2 (v2).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/spec/spec.h"
+
+namespace berth::runtime::cgroup {
+
+struct V1Hierarchy {
+  std::string mountpoint;                // "/sys/fs/cgroup/memory"
+  std::vector<std::string> controllers;  // {"memory"}, or {"cpu","cpuacct"}; "name=systemd"
+};
+
+struct Layout {
+  std::string unified;  // cgroup2 mountpoint ("" when none)
+  std::vector<V1Hierarchy> v1;
+  bool pure_v2() const { return v1.empty() && !unified.empty(); }
+  // The v1 hierarchy holding `controller`, or nullptr.
+  const V1Hierarchy* find_v1(std::string_view controller) const;
+};
+
+// Parses /proc/self/mountinfo text into the cgroup layout. Errors: kNotFound (no cgroup fs).
+Result<Layout> parse_layout(std::string_view mountinfo);
+// The layout of this host (reads /proc/self/mountinfo). Errors: as parse_layout.
+Result<Layout> detect_layout();
+
+// The cgroup path (inside each hierarchy) for a spec's linux.cgroupsPath: "" → "/berth/<id>";
+// relative → made absolute; systemd "slice:prefix:name" → "/<slice path>/<prefix>-<name>.scope"
+// (used when --systemd-cgroup is set or the value has that form; there is no systemd here).
+// Errors: kInvalidArgument (".." components, malformed systemd form).
+Result<std::string> resolve_path(const std::string& cgroups_path, const std::string& id,
+                                 bool systemd);
+
+class Manager {
+ public:
+  Manager(Layout layout, std::string path) : layout_(std::move(layout)), path_(std::move(path)) {}
+
+  const std::string& path() const { return path_; }
+  // Directory of this cgroup in each hierarchy that exists.
+  std::vector<std::string> dirs() const;
+
+  // mkdir in every hierarchy; v1 cpuset dirs inherit cpus/mems from the parent; on v2 the
+  // ancestors' subtree_control enables the controllers. Errors: kPermissionDenied, kInternal.
+  Result<void> create();
+  // Writes `res` (memory, cpu, cpuset, pids, blkio/io, devices, unified). A knob whose file
+  // the kernel lacks (e.g. memsw without swap accounting) is skipped with a warning appended to
+  // `warnings`. Errors: kInvalidArgument (kernel rejected a value), kInternal.
+  Result<void> apply(const spec::Resources& res, std::vector<std::string>& warnings);
+  // Moves `pid` into the cgroup in every hierarchy. Errors: kNotFound, kResourceExhausted.
+  Result<void> add_process(pid_t pid);
+  // Pids in the cgroup (v2 dir, else the v1 pids/memory/first hierarchy).
+  std::vector<pid_t> pids() const;
+  // Sends `sig` to every process in the cgroup.
+  void signal_all(int sig) const;
+  // Kills every process (SIGKILL, repeated until none is left, ~2 s at most), then removes the
+  // dirs. Errors: kConflict when processes remain.
+  Result<void> destroy();
+
+ private:
+  Layout layout_;
+  std::string path_;
+};
+
+// v1 and v2 resource writers (v1.cc, v2.cc). `dir_of(controller)` gives the v1 dir or "".
+namespace internal {
+Result<void> apply_v1(const Layout& layout, const std::string& path, const spec::Resources& res,
+                      std::vector<std::string>& warnings);
+Result<void> apply_v2(const std::string& dir, const spec::Resources& res,
+                      std::vector<std::string>& warnings);
+// v2 device rules need a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup dir.
+Result<void> apply_v2_devices(const std::string& dir, const std::vector<spec::DeviceRule>& rules);
+// Convert cpu shares (2..262144) to cgroup v2 cpu.weight (1..10000), as runc does.
+uint64_t shares_to_weight(uint64_t shares);
+}  // namespace internal
+
+}  // namespace berth::runtime::cgroup

@@ -1,0 +1,576 @@
+#include "runtime/container.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "common/cleanup.h"
+#include "common/fs.h"
+#include "common/strings.h"
+#include "runtime/cgroup/manager.h"
+#include "runtime/console/console.h"
+#include "runtime/hooks/hooks.h"
+#include "runtime/linux/namespaces.h"
+#include "runtime/linux/rootfs.h"
+#include "runtime/process/init.h"
+#include "runtime/process/sync.h"
+
+namespace berth::runtime {
+namespace {
+
+// fork(2) with namespace flags: the raw clone syscall without a new stack returns twice like
+// fork does (crun's syscall_clone). Only called from single-threaded runtime processes.
+pid_t clone_process(int flags) {
+  return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+}
+
+volatile sig_atomic_t g_forward_pid = 0;
+void forward_signal(int sig) {
+  if (g_forward_pid > 0) {
+    ::kill(g_forward_pid, sig);
+  }
+}
+
+// A foreground container gets the signals its runtime gets (runc's signal handler).
+void forward_signals_to(pid_t pid) {
+  g_forward_pid = pid;
+  struct sigaction sa {};
+  sa.sa_handler = forward_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) {
+    ::sigaction(sig, &sa, nullptr);
+  }
+}
+
+int wait_exit_status(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return 255;
+    }
+  }
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status);
+  }
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+}
+
+// The first error is the one the user sees; an init failure arrives as kError.
+Error init_error(const process::SyncMessage& m) {
+  Errc code = Errc::kInternal;
+  if (m.err != 0) {
+    code = sys_error(m.err, "").value().code;
+  } else if (m.text.rfind("exec:", 0) == 0) {
+    code = Errc::kNotFound;
+  }
+  if (m.text.find("executable file not found") != std::string::npos) {
+    code = Errc::kNotFound;
+  }
+  return Error{code, m.text, m.err};
+}
+
+struct NsRestore {
+  spec::NamespaceType type;
+  UniqueFd original;
+};
+
+std::string rootfs_of(const std::string& bundle, const std::string& config_path) {
+  auto text = fs::read_file(config_path);
+  if (!text) {
+    return "";
+  }
+  auto j = parse_json(*text, "config.json");
+  if (!j || !j->contains("root") || !(*j)["root"].is_object()) {
+    return "";
+  }
+  std::string p = (*j)["root"].value("path", "");
+  return p.empty() || p[0] == '/' ? p : fs::join(bundle, p);
+}
+
+Result<spec::Spec> load_saved_spec(const StateStore& store, const ContainerState& st) {
+  BERTH_ASSIGN_OR_RETURN(std::string text, fs::read_file(store.config_path(st.id)));
+  BERTH_ASSIGN_OR_RETURN(Json j, parse_json(text, "config.json"));
+  return spec::parse_spec(j, st.bundle);
+}
+
+std::string absolute(const std::string& p) {
+  if (!p.empty() && p[0] == '/') {
+    return p;
+  }
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd) == nullptr) {
+    return p;
+  }
+  return p.empty() ? std::string(cwd) : fs::join(cwd, p);
+}
+
+}  // namespace
+
+Runtime::Runtime(std::string root, WarningSink warn)
+    : store_(std::move(root)), warn_(std::move(warn)) {}
+
+Result<void> Runtime::create(const CreateOptions& opts) {
+  BERTH_TRY(create_container(opts, /*fifo_start=*/true, /*detach=*/true));
+  return {};
+}
+
+Result<int> Runtime::run(const CreateOptions& opts, bool detach) {
+  return create_container(opts, /*fifo_start=*/false, detach);
+}
+
+Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start, bool detach) {
+  BERTH_TRY(validate_id(opts.id));
+  const std::string bundle = absolute(opts.bundle);
+  BERTH_ASSIGN_OR_RETURN(spec::Spec spec, spec::load_bundle(bundle));
+  const spec::Process& proc = *spec.process;
+  if (proc.terminal && detach && opts.console_socket.empty()) {
+    return make_error(Errc::kInvalidArgument,
+                      "process.terminal is true: --console-socket is required to detach");
+  }
+  const spec::Namespace* userns = spec.linux.find_namespace(spec::NamespaceType::kUser);
+  int new_flags = os::new_namespace_flags(spec.linux);
+  int clone_flags = new_flags;
+  int unshare_after = 0;
+  if (userns != nullptr && !userns->path.empty()) {
+    if (new_flags & CLONE_NEWPID) {
+      return make_error(Errc::kInvalidArgument,
+                        "linux.namespaces: joining a user namespace with a new pid namespace is "
+                        "not supported");
+    }
+    clone_flags = 0;
+    unshare_after = new_flags;
+  }
+
+  BERTH_TRY(store_.reserve(opts.id));
+  Cleanup undo;
+  undo.push([&] { (void)store_.remove(opts.id); });
+  BERTH_ASSIGN_OR_RETURN(std::string config_text, fs::read_file(fs::join(bundle, "config.json")));
+  BERTH_TRY(fs::atomic_write(store_.config_path(opts.id), config_text, 0600));
+
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  BERTH_ASSIGN_OR_RETURN(std::string cg_path,
+                         cgroup::resolve_path(spec.linux.cgroups_path, opts.id, opts.systemd_cgroup));
+  cgroup::Manager cgroups(layout, cg_path);
+  BERTH_TRY(cgroups.create());
+  undo.push([&] { (void)cgroups.destroy(); });
+  {
+    spec::Resources res = spec.linux.resources.value_or(spec::Resources{});
+    auto defaults = os::default_device_rules(spec);
+    if (!res.devices.empty()) {
+      res.devices.insert(res.devices.end(), defaults.begin(), defaults.end());
+    }
+    std::vector<std::string> warnings;
+    auto applied = cgroups.apply(res, warnings);
+    for (const auto& w : warnings) {
+      warn_(w);
+    }
+    if (!applied) {
+      return tl::unexpected(wrap(std::move(applied.error()), "linux.resources"));
+    }
+  }
+
+  UniqueFd fifo;
+  if (fifo_start) {
+    const std::string fifo_path = store_.fifo_path(opts.id);
+    if (::mkfifo(fifo_path.c_str(), 0622) < 0) {
+      return sys_error(errno, "create exec fifo");
+    }
+    // O_RDWR never blocks; the init then blocks in read() until `start` writes a byte.
+    fifo.reset(::open(fifo_path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fifo) {
+      return sys_error(errno, "open exec fifo");
+    }
+  }
+  UniqueFd console_sock;
+  if (proc.terminal && !opts.console_socket.empty()) {
+    BERTH_ASSIGN_OR_RETURN(console_sock, console::connect_socket(opts.console_socket));
+  }
+  BERTH_ASSIGN_OR_RETURN(process::SyncPair sync, process::make_sync_pair());
+
+  // Namespaces to join (other than user and mount, which the init joins itself) are entered
+  // by us around clone(2), so that the init is born inside them; we step back out right after.
+  std::vector<NsRestore> restore;
+  for (const auto& ns : spec.linux.namespaces) {
+    if (ns.path.empty() || ns.type == spec::NamespaceType::kUser ||
+        ns.type == spec::NamespaceType::kMount) {
+      continue;
+    }
+    const std::string self = "/proc/self/ns/" + std::string(spec::namespace_proc_name(ns.type));
+    UniqueFd orig(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
+    BERTH_TRY(os::join_namespace(ns.path, ns.type));
+    restore.push_back({ns.type, std::move(orig)});
+  }
+
+  process::InitConfig cfg;
+  cfg.spec = &spec;
+  cfg.sync_fd = sync.child.get();
+  cfg.fifo_fd = fifo.get();
+  cfg.console_socket = console_sock.get();
+  cfg.start = fifo_start ? process::StartMode::kFifo : process::StartMode::kSync;
+  cfg.use_chroot = opts.no_pivot;
+  cfg.cgroup_layout = &layout;
+  cfg.cgroup_path = cg_path;
+  cfg.unshare_after_userns = unshare_after;
+  cfg.preserve_fds = opts.preserve_fds;
+
+  pid_t pid = clone_process(clone_flags);
+  if (pid == 0) {
+    sync.parent.reset();
+    process::container_init(cfg);
+  }
+  int clone_errno = errno;
+  for (auto& r : restore) {
+    ::setns(r.original.get(), spec::namespace_clone_flag(r.type));
+  }
+  if (pid < 0) {
+    return sys_error(clone_errno, "clone container init");
+  }
+  undo.push([pid] {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  });
+  sync.child.reset();
+  fifo.reset();
+  console_sock.reset();
+
+  if (userns != nullptr && userns->path.empty()) {
+    BERTH_TRY(os::write_id_mappings(pid, spec.linux));
+  }
+  BERTH_TRY(cgroups.add_process(pid));
+  if (proc.oom_score_adj) {
+    auto r = fs::write_control("/proc/" + std::to_string(pid) + "/oom_score_adj",
+                               std::to_string(*proc.oom_score_adj));
+    if (!r) {
+      warn_("process.oomScoreAdj: " + r.error().message);
+    }
+  }
+
+  ContainerState st;
+  st.oci_version = spec.oci_version;
+  st.id = opts.id;
+  st.bundle = bundle;
+  st.pid = pid;
+  st.pid_start_ticks = process_start_ticks(pid);
+  st.created = rfc3339_now();
+  st.cgroup_path = cg_path;
+  st.cgroup_default = spec.linux.cgroups_path.empty();
+  st.annotations = spec.annotations;
+  const std::string creating = state_json(st, Status::kCreating, spec.root_path).dump();
+  BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kGo, creating));
+
+  UniqueFd pty_master;
+  for (bool ready = false; !ready;) {
+    BERTH_ASSIGN_OR_RETURN(process::SyncMessage m, process::sync_recv(sync.parent.get()));
+    switch (m.type) {
+      case process::SyncType::kWarning:
+        warn_(m.text);
+        break;
+      case process::SyncType::kHooks:
+        BERTH_TRY(hooks::run(spec.hooks.prestart, "prestart", creating));
+        BERTH_TRY(hooks::run(spec.hooks.create_runtime, "createRuntime", creating));
+        BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kHooksDone));
+        break;
+      case process::SyncType::kPty: {
+        BERTH_ASSIGN_OR_RETURN(pty_master, console::recv_fd(sync.parent.get()));
+        break;
+      }
+      case process::SyncType::kError:
+        return tl::unexpected(init_error(m));
+      case process::SyncType::kReady:
+        ready = true;
+        break;
+      default:
+        return make_error(Errc::kInternal, "unexpected message from container init");
+    }
+  }
+  BERTH_TRY(store_.save(st));
+  if (!opts.pid_file.empty()) {
+    BERTH_TRY(fs::atomic_write(absolute(opts.pid_file), std::to_string(pid), 0644));
+  }
+  undo.release();
+  if (fifo_start) {
+    return 0;  // `create`: the init now waits on the exec fifo
+  }
+
+  forward_signals_to(pid);
+  BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kStart));
+  sync.parent.reset();
+  auto poststart = hooks::run(spec.hooks.poststart, "poststart",
+                              state_json(st, Status::kRunning, spec.root_path).dump());
+  if (!poststart) {
+    warn_(poststart.error().message);
+  }
+  if (detach) {
+    return 0;
+  }
+  if (pty_master) {
+    console::proxy_terminal(pty_master.get());
+  }
+  int status = wait_exit_status(pid);
+  g_forward_pid = 0;
+  auto removed = destroy(st, /*run_poststop=*/true);
+  if (!removed) {
+    warn_(removed.error().message);
+  }
+  return status;
+}
+
+Result<void> Runtime::start(const std::string& id) {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  Status s = current_status(store_, st);
+  if (s != Status::kCreated) {
+    return make_error(Errc::kFailedPrecondition,
+                      "cannot start container " + id + ": it is " +
+                          std::string(status_name(s)) + ", not created");
+  }
+  const std::string fifo_path = store_.fifo_path(id);
+  UniqueFd fifo(::open(fifo_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fifo) {
+    // ENXIO: nobody holds the read side, i.e. the init is gone.
+    return sys_error(errno, "start container " + id + ": open exec fifo");
+  }
+  char byte = 0;
+  if (::write(fifo.get(), &byte, 1) != 1) {
+    return sys_error(errno, "start container " + id);
+  }
+  ::unlink(fifo_path.c_str());
+  auto spec = load_saved_spec(store_, st);
+  if (spec && !spec->hooks.poststart.empty()) {
+    auto r = hooks::run(spec->hooks.poststart, "poststart",
+                        state_json(st, Status::kRunning, spec->root_path).dump());
+    if (!r) {
+      warn_(r.error().message);
+    }
+  }
+  return {};
+}
+
+Result<ContainerInfo> Runtime::state(const std::string& id) const {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  Status s = current_status(store_, st);
+  std::string rootfs = rootfs_of(st.bundle, store_.config_path(id));
+  return ContainerInfo{std::move(st), s, std::move(rootfs)};
+}
+
+Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  Status s = current_status(store_, st);
+  if (all) {
+    BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+    cgroup::Manager(layout, st.cgroup_path).signal_all(signal);
+    return {};
+  }
+  if (s == Status::kStopped) {
+    return make_error(Errc::kFailedPrecondition, "container " + id + " is not running");
+  }
+  if (::kill(st.pid, signal) < 0) {
+    return sys_error(errno, "kill container " + id);
+  }
+  return {};
+}
+
+Result<void> Runtime::destroy(const ContainerState& st, bool run_poststop) {
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  cgroup::Manager cgroups(layout, st.cgroup_path);
+  BERTH_TRY(cgroups.destroy());
+  if (st.cgroup_default) {
+    // "/berth" itself goes once its last container does; a busy or foreign parent stays.
+    auto parent = st.cgroup_path.substr(0, st.cgroup_path.find_last_of('/'));
+    for (const auto& dir : cgroup::Manager(layout, parent).dirs()) {
+      ::rmdir(dir.c_str());
+    }
+  }
+  if (run_poststop) {
+    auto spec = load_saved_spec(store_, st);
+    if (spec && !spec->hooks.poststop.empty()) {
+      auto r = hooks::run(spec->hooks.poststop, "poststop",
+                          state_json(st, Status::kStopped, spec->root_path).dump());
+      if (!r) {
+        warn_(r.error().message);
+      }
+    }
+  }
+  return store_.remove(st.id);
+}
+
+Result<void> Runtime::remove(const std::string& id, bool force) {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  Status s = current_status(store_, st);
+  if ((s == Status::kRunning || s == Status::kPaused) && !force) {
+    return make_error(Errc::kFailedPrecondition,
+                      "cannot delete container " + id + " that is not stopped: " +
+                          std::string(status_name(s)));
+  }
+  return destroy(st, /*run_poststop=*/true);
+}
+
+Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  Status s = current_status(store_, st);
+  if (s != Status::kRunning && s != Status::kCreated) {
+    return make_error(Errc::kFailedPrecondition,
+                      "cannot exec in container " + id + ": it is " + std::string(status_name(s)));
+  }
+  if (opts.process.terminal && opts.detach && opts.console_socket.empty()) {
+    return make_error(Errc::kInvalidArgument, "--tty with --detach needs --console-socket");
+  }
+  BERTH_ASSIGN_OR_RETURN(spec::Spec spec, load_saved_spec(store_, st));
+  BERTH_ASSIGN_OR_RETURN(std::vector<os::NsHandle> nss, os::open_namespaces_of(st.pid));
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  cgroup::Manager cgroups(layout, st.cgroup_path);
+  UniqueFd console_sock;
+  if (opts.process.terminal && !opts.console_socket.empty()) {
+    BERTH_ASSIGN_OR_RETURN(console_sock, console::connect_socket(opts.console_socket));
+  }
+  BERTH_ASSIGN_OR_RETURN(process::SyncPair sync, process::make_sync_pair());
+
+  // Joining a pid namespace only affects children: enter it here, fork, step back.
+  UniqueFd own_pidns;
+  bool in_userns = false;
+  for (const auto& h : nss) {
+    if (h.type == spec::NamespaceType::kPid) {
+      own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+      if (::setns(h.fd.get(), CLONE_NEWPID) < 0) {
+        return sys_error(errno, "join pid namespace of container " + id);
+      }
+    }
+    in_userns = in_userns || h.type == spec::NamespaceType::kUser;
+  }
+  process::ExecChildConfig cfg;
+  cfg.process = &opts.process;
+  cfg.seccomp = &spec.linux.seccomp;
+  cfg.sync_fd = sync.child.get();
+  cfg.console_socket = console_sock.get();
+  cfg.preserve_fds = opts.preserve_fds;
+  cfg.setgroups_allowed = true;
+  if (in_userns) {
+    auto sg = fs::read_file("/proc/" + std::to_string(st.pid) + "/setgroups");
+    cfg.setgroups_allowed = !sg || sg->find("deny") == std::string::npos;
+  }
+  pid_t pid = clone_process(0);
+  if (pid == 0) {
+    sync.parent.reset();
+    for (const auto& h : nss) {
+      if (h.type != spec::NamespaceType::kPid &&
+          ::setns(h.fd.get(), spec::namespace_clone_flag(h.type)) < 0) {
+        process::child_fail(cfg.sync_fd,
+                            sys_error(errno, "join " +
+                                                 std::string(spec::namespace_type_name(h.type)) +
+                                                 " namespace of container " + id)
+                                .value());
+      }
+    }
+    process::exec_child(cfg);
+  }
+  int clone_errno = errno;
+  if (own_pidns) {
+    ::setns(own_pidns.get(), CLONE_NEWPID);
+  }
+  if (pid < 0) {
+    return sys_error(clone_errno, "fork exec process");
+  }
+  Cleanup undo;
+  undo.push([pid] {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  });
+  sync.child.reset();
+  console_sock.reset();
+  BERTH_TRY(cgroups.add_process(pid));
+  BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kGo));
+  UniqueFd pty_master;
+  for (bool ready = false; !ready;) {
+    BERTH_ASSIGN_OR_RETURN(process::SyncMessage m, process::sync_recv(sync.parent.get()));
+    switch (m.type) {
+      case process::SyncType::kWarning:
+        warn_(m.text);
+        break;
+      case process::SyncType::kPty: {
+        BERTH_ASSIGN_OR_RETURN(pty_master, console::recv_fd(sync.parent.get()));
+        break;
+      }
+      case process::SyncType::kError:
+        return tl::unexpected(init_error(m));
+      case process::SyncType::kReady:
+        ready = true;
+        break;
+      default:
+        return make_error(Errc::kInternal, "unexpected message from exec process");
+    }
+  }
+  // The sync socket is close-on-exec: EOF means execve succeeded, kError that it failed.
+  auto after = process::sync_recv(sync.parent.get());
+  if (after && after->type == process::SyncType::kError) {
+    return tl::unexpected(init_error(*after));
+  }
+  undo.release();
+  if (!opts.pid_file.empty()) {
+    BERTH_TRY(fs::atomic_write(absolute(opts.pid_file), std::to_string(pid), 0644));
+  }
+  if (opts.detach) {
+    return 0;
+  }
+  forward_signals_to(pid);
+  if (pty_master) {
+    console::proxy_terminal(pty_master.get());
+  }
+  int status = wait_exit_status(pid);
+  g_forward_pid = 0;
+  return status;
+}
+
+Result<std::vector<ContainerInfo>> Runtime::list() const {
+  BERTH_ASSIGN_OR_RETURN(std::vector<std::string> ids, store_.list());
+  std::vector<ContainerInfo> out;
+  for (const auto& id : ids) {
+    auto info = state(id);
+    if (info) {
+      out.push_back(std::move(*info));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<pid_t>> Runtime::pids(const std::string& id) const {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  return cgroup::Manager(layout, st.cgroup_path).pids();
+}
+
+Result<int> parse_signal(const std::string& name) {
+  if (auto n = str::parse_int(name)) {
+    if (*n <= 0 || *n >= NSIG) {
+      return make_error(Errc::kInvalidArgument, "invalid signal number " + name);
+    }
+    return static_cast<int>(*n);
+  }
+  std::string s = name;
+  for (auto& c : s) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  if (s.rfind("SIG", 0) == 0) {
+    s = s.substr(3);
+  }
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev != nullptr && s == abbrev) {
+      return sig;
+    }
+  }
+  if (s.rfind("RTMIN+", 0) == 0) {
+    if (auto off = str::parse_int(s.substr(6)); off && SIGRTMIN + *off <= SIGRTMAX) {
+      return SIGRTMIN + static_cast<int>(*off);
+    }
+  }
+  return make_error(Errc::kInvalidArgument, "unknown signal `" + name + "`");
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,226 @@
+#include "runtime/process/init.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/fs.h"
+#include "runtime/console/console.h"
+#include "runtime/hooks/hooks.h"
+#include "runtime/linux/namespaces.h"
+#include "runtime/linux/process_setup.h"
+#include "runtime/linux/rootfs.h"
+#include "runtime/process/sync.h"
+
+namespace berth::runtime::process {
+namespace {
+
+#define INIT_TRY(fd, expr)                   \
+  do {                                       \
+    auto init_try_r_ = (expr);               \
+    if (!init_try_r_) {                      \
+      child_fail((fd), init_try_r_.error()); \
+    }                                        \
+  } while (0)
+
+std::vector<char*> cstrs(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (const auto& s : v) {
+    out.push_back(const_cast<char*>(s.c_str()));
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
+void send_warnings(int fd, std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) {
+    (void)sync_send(fd, SyncType::kWarning, w);
+  }
+  warnings.clear();
+}
+
+// Opens a pty in the current mount namespace and hands the master to the console socket (or to
+// the parent, which proxies it); the slave becomes our stdio. Returns the slave path.
+Result<std::string> setup_terminal(const spec::Process& p, int console_socket, int sync_fd) {
+  BERTH_ASSIGN_OR_RETURN(console::Pty pty, console::open_pty(p.console_height, p.console_width));
+  if (console_socket >= 0) {
+    BERTH_TRY(console::send_fd(console_socket, pty.master.get(), "terminal"));
+  } else {
+    BERTH_TRY(sync_send(sync_fd, SyncType::kPty));
+    BERTH_TRY(console::send_fd(sync_fd, pty.master.get(), "terminal"));
+  }
+  BERTH_TRY(console::make_controlling(pty.slave.get()));
+  return pty.slave_path;
+}
+
+[[noreturn]] void do_exec(int sync_fd, const spec::Process& p, const std::string& path,
+                          int preserve_fds) {
+  auto env = os::with_home(p.env, p.user.uid);
+  auto argv = cstrs(p.args);
+  auto envp = cstrs(env);
+  os::prepare_fds_for_exec(preserve_fds);
+  // Ignored signals and the mask survive execve: give the program a clean slate.
+  sigset_t all;
+  sigemptyset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    ::signal(sig, SIG_DFL);
+  }
+  ::execve(path.c_str(), argv.data(), envp.data());
+  // The sync socket may be gone (create's parent exited): say it on stderr as well.
+  int err = errno;
+  auto e = sys_error(err, "exec `" + path + "`").value();
+  (void)!::write(STDERR_FILENO, (e.message + "\n").c_str(), e.message.size() + 1);
+  child_fail(sync_fd, e);
+}
+
+}  // namespace
+
+void container_init(const InitConfig& cfg) {
+  const spec::Spec& s = *cfg.spec;
+  const spec::Process& p = *s.process;
+  const int fd = cfg.sync_fd;
+  std::vector<std::string> warnings;
+
+  // Die with the runtime until we are started; a create whose parent vanished must not linger.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  auto go = sync_recv(fd);
+  if (!go || go->type != SyncType::kGo) {
+    ::_exit(1);
+  }
+  const std::string& state_json = go->text;
+  const spec::Namespace* userns = s.linux.find_namespace(spec::NamespaceType::kUser);
+  if (userns != nullptr && !userns->path.empty()) {
+    INIT_TRY(fd, os::join_namespace(userns->path, spec::NamespaceType::kUser));
+  }
+  if (cfg.unshare_after_userns != 0 && ::unshare(cfg.unshare_after_userns) < 0) {
+    child_fail(fd, sys_error(errno, "unshare namespaces").value());
+  }
+  if (userns != nullptr) {
+    // Become root of the user namespace (ids are mapped by now).
+    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) {
+      child_fail(fd, sys_error(errno, "become root in the user namespace").value());
+    }
+  }
+  if (const auto* mnt = s.linux.find_namespace(spec::NamespaceType::kMount);
+      mnt != nullptr && !mnt->path.empty()) {
+    INIT_TRY(fd, os::join_namespace(mnt->path, spec::NamespaceType::kMount));
+  }
+  if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) < 0) {
+    child_fail(fd, sys_error(errno, "hostname: sethostname `" + s.hostname + "`").value());
+  }
+  if (!s.domainname.empty() && ::setdomainname(s.domainname.data(), s.domainname.size()) < 0) {
+    child_fail(fd, sys_error(errno, "domainname: setdomainname `" + s.domainname + "`").value());
+  }
+
+  const bool new_mntns = s.linux.find_namespace(spec::NamespaceType::kMount) != nullptr;
+  if (new_mntns) {
+    os::MountContext ctx;
+    ctx.rootfs = s.root_path;
+    ctx.cgroup_layout = cfg.cgroup_layout;
+    ctx.cgroup_path = cfg.cgroup_path;
+    const auto* cg = s.linux.find_namespace(spec::NamespaceType::kCgroup);
+    ctx.new_cgroupns = cg != nullptr && cg->path.empty();
+    ctx.in_userns = userns != nullptr;
+    INIT_TRY(fd, os::prepare_rootfs(s, ctx));
+  }
+  if (!s.hooks.prestart.empty() || !s.hooks.create_runtime.empty()) {
+    INIT_TRY(fd, sync_send(fd, SyncType::kHooks));
+    auto done = sync_recv(fd);
+    if (!done || done->type != SyncType::kHooksDone) {
+      ::_exit(1);
+    }
+  }
+  INIT_TRY(fd, hooks::run(s.hooks.create_container, "createContainer", state_json));
+  INIT_TRY(fd, os::switch_root(s.root_path, cfg.use_chroot || !new_mntns));
+
+  for (const auto& [key, value] : s.linux.sysctl) {
+    std::string path = "/proc/sys/" + key;
+    for (auto& c : path) {
+      c = c == '.' ? '/' : c;
+    }
+    auto r = fs::write_control(path, value);
+    if (!r) {
+      child_fail(fd, Error{Errc::kInvalidArgument,
+                           "linux.sysctl." + key + ": " + r.error().message, r.error().sys_errno});
+    }
+  }
+  std::string console_path;
+  if (p.terminal) {
+    auto slave = setup_terminal(p, cfg.console_socket, fd);
+    INIT_TRY(fd, slave);
+    console_path = *slave;
+  }
+  if (new_mntns) {
+    INIT_TRY(fd, os::finalize_rootfs(s, console_path));
+  }
+  INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
+  if (!p.apparmor_profile.empty()) {
+    warnings.push_back("process.apparmorProfile `" + p.apparmor_profile +
+                       "` ignored: AppArmor is not supported");
+  }
+  if (!p.selinux_label.empty()) {
+    warnings.push_back("process.selinuxLabel ignored: SELinux is not supported");
+  }
+  send_warnings(fd, warnings);
+  bool setgroups_allowed = true;
+  if (userns != nullptr) {
+    auto sg = fs::read_file("/proc/self/setgroups");
+    setgroups_allowed = !sg || sg->find("deny") == std::string::npos;
+  }
+  INIT_TRY(fd, os::finalize_process(p, s.linux.seccomp, setgroups_allowed));
+  auto exe = os::find_executable(p.args[0], p.env);
+  INIT_TRY(fd, exe);
+
+  // From here on the container outlives `create`, whose exit must not kill us.
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
+  if (cfg.start == StartMode::kFifo) {
+    char byte;
+    ssize_t n;
+    do {
+      n = ::read(cfg.fifo_fd, &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) {
+      ::_exit(1);
+    }
+  } else {
+    auto start = sync_recv(fd);
+    if (!start || start->type != SyncType::kStart) {
+      ::_exit(1);
+    }
+  }
+  auto hr = hooks::run(s.hooks.start_container, "startContainer", state_json);
+  if (!hr) {
+    (void)!::write(STDERR_FILENO, (hr.error().message + "\n").c_str(),
+                   hr.error().message.size() + 1);
+    ::_exit(1);
+  }
+  do_exec(fd, p, *exe, cfg.preserve_fds);
+}
+
+void exec_child(const ExecChildConfig& cfg) {
+  const spec::Process& p = *cfg.process;
+  const int fd = cfg.sync_fd;
+  std::vector<std::string> warnings;
+  auto go = sync_recv(fd);
+  if (!go || go->type != SyncType::kGo) {
+    ::_exit(1);
+  }
+  if (p.terminal) {
+    INIT_TRY(fd, setup_terminal(p, cfg.console_socket, fd));
+  }
+  INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
+  send_warnings(fd, warnings);
+  INIT_TRY(fd, os::finalize_process(p, *cfg.seccomp, cfg.setgroups_allowed));
+  auto exe = os::find_executable(p.args[0], p.env);
+  INIT_TRY(fd, exe);
+  INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
+  do_exec(fd, p, *exe, cfg.preserve_fds);
+}
+
+}  // namespace berth::runtime::process

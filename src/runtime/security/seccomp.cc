@@ -1,0 +1,129 @@
+#include "runtime/security/seccomp.h"
+
+#include <seccomp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <set>
+
+namespace berth::runtime::security {
+namespace {
+
+Result<uint32_t> action_of(const std::string& a, std::optional<uint32_t> errno_ret) {
+  const uint32_t e = errno_ret.value_or(EPERM);
+  if (a == "SCMP_ACT_KILL" || a == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+  if (a == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+  if (a == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+  if (a == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(e);
+  if (a == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(e);
+  if (a == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+  if (a == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+  return make_error(Errc::kInvalidArgument, "linux.seccomp: action `" + a + "` is not supported");
+}
+
+scmp_compare op_of(spec::SeccompOp op) {
+  switch (op) {
+    case spec::SeccompOp::kNotEqual: return SCMP_CMP_NE;
+    case spec::SeccompOp::kLessThan: return SCMP_CMP_LT;
+    case spec::SeccompOp::kLessEqual: return SCMP_CMP_LE;
+    case spec::SeccompOp::kEqualTo: return SCMP_CMP_EQ;
+    case spec::SeccompOp::kGreaterEqual: return SCMP_CMP_GE;
+    case spec::SeccompOp::kGreaterThan: return SCMP_CMP_GT;
+    case spec::SeccompOp::kMaskedEqual: return SCMP_CMP_MASKED_EQ;
+  }
+  return SCMP_CMP_EQ;
+}
+
+struct Filter {
+  scmp_filter_ctx ctx;
+  ~Filter() { seccomp_release(ctx); }
+};
+
+}  // namespace
+
+Result<void> load_seccomp(const spec::Seccomp& sc) {
+  BERTH_ASSIGN_OR_RETURN(uint32_t def, action_of(sc.default_action, sc.default_errno_ret));
+  Filter f{seccomp_init(def)};
+  if (f.ctx == nullptr) {
+    return make_error(Errc::kInternal, "linux.seccomp: seccomp_init failed");
+  }
+  // We set no_new_privs ourselves, from process.noNewPrivileges.
+  seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_NNP, 0);
+  for (const auto& flag : sc.flags) {
+    if (flag == "SECCOMP_FILTER_FLAG_LOG") {
+      seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_LOG, 1);
+    } else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
+      seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_SSB, 1);
+    } else if (flag != "SECCOMP_FILTER_FLAG_TSYNC") {
+      return make_error(Errc::kInvalidArgument, "linux.seccomp.flags: unknown flag `" + flag + "`");
+    }
+  }
+  for (const auto& arch : sc.architectures) {
+    std::string name = arch.rfind("SCMP_ARCH_", 0) == 0 ? arch.substr(10) : arch;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    uint32_t token = seccomp_arch_resolve_name(name.c_str());
+    if (token == 0) {
+      return make_error(Errc::kInvalidArgument,
+                        "linux.seccomp.architectures: unknown architecture `" + arch + "`");
+    }
+    int rc = seccomp_arch_add(f.ctx, token);
+    if (rc < 0 && rc != -EEXIST) {
+      return sys_error(-rc, "linux.seccomp.architectures: add `" + arch + "`");
+    }
+  }
+  for (size_t i = 0; i < sc.syscalls.size(); ++i) {
+    const auto& rule = sc.syscalls[i];
+    BERTH_ASSIGN_OR_RETURN(uint32_t act, action_of(rule.action, rule.errno_ret));
+    if (act == def) {
+      continue;  // libseccomp refuses rules equal to the default action
+    }
+    // Conditions on distinct arguments are ANDed in one rule; several on the same argument
+    // become one rule each (libseccomp cannot AND them), as runc does.
+    std::set<uint32_t> seen;
+    bool repeated = false;
+    for (const auto& a : rule.args) {
+      repeated = repeated || !seen.insert(a.index).second;
+    }
+    auto to_cmp = [](const spec::SeccompArg& a) {
+      return scmp_arg_cmp{a.index, op_of(a.op), a.value, a.value_two};
+    };
+    for (const auto& name : rule.names) {
+      int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR) {
+        continue;  // not a syscall on this architecture / libseccomp version
+      }
+      int rc = 0;
+      if (rule.args.empty()) {
+        rc = seccomp_rule_add(f.ctx, act, nr, 0);
+      } else if (!repeated) {
+        std::vector<scmp_arg_cmp> cmps;
+        for (const auto& a : rule.args) {
+          cmps.push_back(to_cmp(a));
+        }
+        rc = seccomp_rule_add_array(f.ctx, act, nr, static_cast<unsigned>(cmps.size()),
+                                    cmps.data());
+      } else {
+        for (const auto& a : rule.args) {
+          scmp_arg_cmp c = to_cmp(a);
+          rc = seccomp_rule_add_array(f.ctx, act, nr, 1, &c);
+          if (rc < 0) {
+            break;
+          }
+        }
+      }
+      if (rc < 0) {
+        return sys_error(-rc, "linux.seccomp.syscalls[" + std::to_string(i) + "]: add rule for `" +
+                                  name + "`");
+      }
+    }
+  }
+  int rc = seccomp_load(f.ctx);
+  if (rc < 0) {
+    return sys_error(-rc, "load seccomp filter");
+  }
+  return {};
+}
+
+}  // namespace berth::runtime::security
