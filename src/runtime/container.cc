@@ -136,7 +136,9 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
                       "process.terminal is true: --console-socket is required to detach");
   }
   const spec::Namespace* userns = spec.linux.find_namespace(spec::NamespaceType::kUser);
-  int new_flags = os::new_namespace_flags(spec.linux);
+  // A new cgroup namespace is rooted where its creator stands: the init unshares it itself once
+  // it is in the container's cgroup (runc does the same).
+  int new_flags = os::new_namespace_flags(spec.linux) & ~CLONE_NEWCGROUP;
   int clone_flags = new_flags;
   int unshare_after = 0;
   if (userns != nullptr && !userns->path.empty()) {
@@ -151,7 +153,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
 
   BERTH_TRY(store_.reserve(opts.id));
   Cleanup undo;
-  undo.push([&] { (void)store_.remove(opts.id); });
+  undo.push([this, id = opts.id] { (void)store_.remove(id); });
   BERTH_ASSIGN_OR_RETURN(std::string config_text, fs::read_file(fs::join(bundle, "config.json")));
   BERTH_TRY(fs::atomic_write(store_.config_path(opts.id), config_text, 0600));
 
@@ -160,7 +162,10 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
                          cgroup::resolve_path(spec.linux.cgroups_path, opts.id, opts.systemd_cgroup));
   cgroup::Manager cgroups(layout, cg_path);
   BERTH_TRY(cgroups.create());
-  undo.push([&] { (void)cgroups.destroy(); });
+  const bool default_cgroup = spec.linux.cgroups_path.empty();
+  undo.push([cgroups, default_cgroup]() mutable {  // a copy: undo outlives `cgroups`
+    (void)(default_cgroup ? cgroups.destroy_and_prune_parent() : cgroups.destroy());
+  });
   {
     spec::Resources res = spec.linux.resources.value_or(spec::Resources{});
     auto defaults = os::default_device_rules(spec);
@@ -219,6 +224,8 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   cfg.cgroup_layout = &layout;
   cfg.cgroup_path = cg_path;
   cfg.unshare_after_userns = unshare_after;
+  cfg.new_cgroupns = spec.linux.find_namespace(spec::NamespaceType::kCgroup) != nullptr &&
+                     spec.linux.find_namespace(spec::NamespaceType::kCgroup)->path.empty();
   cfg.preserve_fds = opts.preserve_fds;
 
   pid_t pid = clone_process(clone_flags);
@@ -261,7 +268,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   st.pid_start_ticks = process_start_ticks(pid);
   st.created = rfc3339_now();
   st.cgroup_path = cg_path;
-  st.cgroup_default = spec.linux.cgroups_path.empty();
+  st.cgroup_default = default_cgroup;
   st.annotations = spec.annotations;
   const std::string creating = state_json(st, Status::kCreating, spec.root_path).dump();
   BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kGo, creating));
@@ -380,14 +387,7 @@ Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
 Result<void> Runtime::destroy(const ContainerState& st, bool run_poststop) {
   BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
   cgroup::Manager cgroups(layout, st.cgroup_path);
-  BERTH_TRY(cgroups.destroy());
-  if (st.cgroup_default) {
-    // "/berth" itself goes once its last container does; a busy or foreign parent stays.
-    auto parent = st.cgroup_path.substr(0, st.cgroup_path.find_last_of('/'));
-    for (const auto& dir : cgroup::Manager(layout, parent).dirs()) {
-      ::rmdir(dir.c_str());
-    }
-  }
+  BERTH_TRY(st.cgroup_default ? cgroups.destroy_and_prune_parent() : cgroups.destroy());
   if (run_poststop) {
     auto spec = load_saved_spec(store_, st);
     if (spec && !spec->hooks.poststop.empty()) {

@@ -192,4 +192,16 @@ Result<void> Manager::destroy() {
   return {};
 }
 
+Result<void> Manager::destroy_and_prune_parent() {
+  BERTH_TRY(destroy());
+  auto slash = path_.find_last_of('/');
+  if (slash == 0 || slash == std::string::npos) {
+    return {};
+  }
+  for (const auto& dir : Manager(layout_, path_.substr(0, slash)).dirs()) {
+    ::rmdir(dir.c_str());  // fails, as it should, while other containers live there
+  }
+  return {};
+}
+
 }  // namespace berth::runtime::cgroup

@@ -64,6 +64,9 @@ class Manager {
   // Kills every process (SIGKILL, repeated until none is left, ~2 s at most), then removes the
   // dirs. Errors: kConflict when processes remain.
   Result<void> destroy();
+  // destroy(), then removes the parent dir too when it is left empty (the shared "/berth" that
+  // default cgroup paths live in); a busy or foreign parent stays.
+  Result<void> destroy_and_prune_parent();
 
  private:
   Layout layout_;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "common/fs.h"
 
@@ -46,15 +47,15 @@ std::string format_map(const std::vector<spec::IdMapping>& maps) {
 
 Result<void> write_id_mappings(pid_t pid, const spec::Linux& lx) {
   const std::string base = "/proc/" + std::to_string(pid);
-  auto r = fs::write_control(base + "/uid_map", format_map(lx.uid_mappings));
-  if (!r) {
-    return make_error(Errc::kInvalidArgument,
-                      "linux.uidMappings: the kernel rejected the mapping: " + r.error().message);
-  }
-  r = fs::write_control(base + "/gid_map", format_map(lx.gid_mappings));
-  if (!r) {
-    return make_error(Errc::kInvalidArgument,
-                      "linux.gidMappings: the kernel rejected the mapping: " + r.error().message);
+  for (bool uid : {true, false}) {
+    auto r = fs::write_control(base + (uid ? "/uid_map" : "/gid_map"),
+                               format_map(uid ? lx.uid_mappings : lx.gid_mappings));
+    if (!r) {
+      return make_error(Errc::kInvalidArgument,
+                        std::string(uid ? "linux.uidMappings" : "linux.gidMappings") +
+                            ": the kernel rejected the mapping: " +
+                            std::strerror(r.error().sys_errno));
+    }
   }
   return {};
 }

@@ -1,0 +1,26 @@
+// Test helpers: run a command and capture its output and exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace berth::test {
+
+struct Output {
+  int status = -1;  // exit code, or 128+signal
+  std::string out, err;
+};
+
+// Runs argv (argv[0] looked up in PATH) with optional stdin text; waits for it.
+Output run(const std::vector<std::string>& argv, const std::string& input = "");
+
+// Runs a shell command line (sh -c).
+Output sh(const std::string& cmd);
+
+// Non-empty lines of `text`.
+std::vector<std::string> str_lines(const std::string& text);
+
+// A fresh directory under /tmp (or `base`), removed by the caller.
+std::string make_temp_dir(const std::string& prefix);
+
+}  // namespace berth::test
