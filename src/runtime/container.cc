@@ -1,6 +1,7 @@
 #include "runtime/container.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -25,10 +26,49 @@
 namespace berth::runtime {
 namespace {
 
-// fork(2) with namespace flags: the raw clone syscall without a new stack returns twice like
-// fork does (crun's syscall_clone). Only called from single-threaded runtime processes.
-pid_t clone_process(int flags) {
-  return static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+// fork(2) with namespace flags, born in the container's cgroups: v1 ones through the caller's
+// own membership (the caller must leave_v1(`back`) afterwards, ideally once the child is busy),
+// the v2 one through clone3's CLONE_INTO_CGROUP. Without a new stack the raw syscalls return
+// twice like fork does (crun's syscall_clone). Sets `joined` when the child needs no
+// cgroup.procs write afterwards. Only for single-threaded runtime processes.
+pid_t spawn_in_cgroup(int flags, cgroup::Manager& cgroups, bool& joined,
+                      Result<std::vector<std::string>>& back) {
+  back = cgroups.enter_v1();
+  UniqueFd v2 = cgroups.open_v2_dir();
+  pid_t pid = -1;
+  bool into_v2 = false;
+  if (v2) {
+    clone_args args{};
+    args.flags = static_cast<uint64_t>(flags) | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<uint64_t>(v2.get());
+    pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+    into_v2 = pid >= 0;
+    if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) {
+      int err = errno;
+      if (back) {
+        cgroup::Manager::leave_v1(*back);
+      }
+      errno = err;
+      return -1;
+    }
+  }
+  if (pid < 0) {
+    pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  }
+  if (pid == 0) {
+    return 0;
+  }
+  joined = back.has_value() && (into_v2 || !v2);
+  return pid;
+}
+
+// Moves the runtime back out of the container's v1 cgroups (see spawn_in_cgroup).
+void leave_cgroups(Result<std::vector<std::string>>& back) {
+  if (back) {
+    cgroup::Manager::leave_v1(*back);
+    back->clear();
+  }
 }
 
 volatile sig_atomic_t g_forward_pid = 0;
@@ -152,6 +192,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   }
 
   BERTH_TRY(store_.reserve(opts.id));
+  Result<std::vector<std::string>> back;  // our own v1 cgroups while we sit in the container's
   Cleanup undo;
   undo.push([this, id = opts.id] { (void)store_.remove(id); });
   BERTH_ASSIGN_OR_RETURN(std::string config_text, fs::read_file(fs::join(bundle, "config.json")));
@@ -228,7 +269,8 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
                      spec.linux.find_namespace(spec::NamespaceType::kCgroup)->path.empty();
   cfg.preserve_fds = opts.preserve_fds;
 
-  pid_t pid = clone_process(clone_flags);
+  bool joined = false;
+  pid_t pid = spawn_in_cgroup(clone_flags, cgroups, joined, back);
   if (pid == 0) {
     sync.parent.reset();
     process::container_init(cfg);
@@ -238,12 +280,15 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
     ::setns(r.original.get(), spec::namespace_clone_flag(r.type));
   }
   if (pid < 0) {
+    leave_cgroups(back);
     return sys_error(clone_errno, "clone container init");
   }
   undo.push([pid] {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   });
+  // Runs first on error: we must be out of the cgroup before it is destroyed with all its tasks.
+  undo.push([&back] { leave_cgroups(back); });
   sync.child.reset();
   fifo.reset();
   console_sock.reset();
@@ -251,7 +296,9 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   if (userns != nullptr && userns->path.empty()) {
     BERTH_TRY(os::write_id_mappings(pid, spec.linux));
   }
-  BERTH_TRY(cgroups.add_process(pid));
+  if (!joined) {
+    BERTH_TRY(cgroups.add_process(pid));
+  }
   if (proc.oom_score_adj) {
     auto r = fs::write_control("/proc/" + std::to_string(pid) + "/oom_score_adj",
                                std::to_string(*proc.oom_score_adj));
@@ -271,7 +318,9 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   st.cgroup_default = default_cgroup;
   st.annotations = spec.annotations;
   const std::string creating = state_json(st, Status::kCreating, spec.root_path).dump();
-  BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kGo, creating));
+  auto go = process::sync_send(sync.parent.get(), process::SyncType::kGo, creating);
+  leave_cgroups(back);  // while the init builds its rootfs
+  BERTH_TRY(go);
 
   UniqueFd pty_master;
   for (bool ready = false; !ready;) {
@@ -455,7 +504,9 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
     auto sg = fs::read_file("/proc/" + std::to_string(st.pid) + "/setgroups");
     cfg.setgroups_allowed = !sg || sg->find("deny") == std::string::npos;
   }
-  pid_t pid = clone_process(0);
+  bool joined = false;
+  Result<std::vector<std::string>> back;
+  pid_t pid = spawn_in_cgroup(0, cgroups, joined, back);
   if (pid == 0) {
     sync.parent.reset();
     for (const auto& h : nss) {
@@ -471,6 +522,7 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
     process::exec_child(cfg);
   }
   int clone_errno = errno;
+  leave_cgroups(back);
   if (own_pidns) {
     ::setns(own_pidns.get(), CLONE_NEWPID);
   }
@@ -484,7 +536,9 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   });
   sync.child.reset();
   console_sock.reset();
-  BERTH_TRY(cgroups.add_process(pid));
+  if (!joined) {
+    BERTH_TRY(cgroups.add_process(pid));
+  }
   BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kGo));
   UniqueFd pty_master;
   for (bool ready = false; !ready;) {

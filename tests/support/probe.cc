@@ -32,7 +32,7 @@ int report(const char* verb, long rc) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: probe keyctl|ptrace PID|unshare|mount|modload|memhog MB|"
-                         "forkbomb N|spin SECONDS|sysctl-write\n");
+                         "forkbomb N|spin CPU_MS|sysctl-write\n");
     return 2;
   }
   const char* verb = argv[1];
@@ -87,11 +87,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!std::strcmp(verb, "spin") && argc > 2) {
-    time_t end = time(nullptr) + std::atoi(argv[2]);
-    volatile unsigned long x = 0;
-    while (time(nullptr) < end) {
-      x = x + 1;
-    }
+    // Burns CPU_MS milliseconds of CPU time (not wall time, which a quota stretches).
+    const long cpu_ms = std::atol(argv[2]);
+    timespec t{};
+    do {
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    } while (t.tv_sec * 1000 + t.tv_nsec / 1000000 < cpu_ms);
     return report(verb, 0);
   }
   std::fprintf(stderr, "probe: unknown verb %s\n", verb);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 namespace berth::runtime::process {
@@ -41,7 +42,15 @@ Result<void> sync_send(int fd, SyncType type, std::string_view text, int32_t err
 }
 
 Result<SyncMessage> sync_recv(int fd) {
-  std::string buf(kMax, '\0');
+  // Peek at the size first: most messages are a bare header, so no big buffer is touched.
+  ssize_t size;
+  do {
+    size = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+  } while (size < 0 && errno == EINTR);
+  if (size < 0) {
+    return sys_error(errno, "sync receive");
+  }
+  std::string buf(static_cast<size_t>(std::min<ssize_t>(std::max<ssize_t>(size, 1), kMax)), '\0');
   ssize_t n;
   do {
     n = ::recv(fd, buf.data(), buf.size(), 0);

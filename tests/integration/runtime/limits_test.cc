@@ -26,7 +26,7 @@ TEST_F(RuntimeTest, ForkBombStopsAtThePidsLimit) {
 
 TEST_F(RuntimeTest, HalfACpuQuotaShowsThrottling) {
   Bundle b({"sh", "-c",
-            "probe spin 1 >/dev/null; cat /sys/fs/cgroup/cpu/cpu.stat 2>/dev/null || "
+            "probe spin 500 >/dev/null; cat /sys/fs/cgroup/cpu/cpu.stat 2>/dev/null || "
             "cat /sys/fs/cgroup/cpu.stat"});
   b.config()["linux"]["resources"]["cpu"] = {{"quota", 50000}, {"period", 100000}};
   b.save();
