@@ -37,7 +37,8 @@ void add_diff(std::ostringstream& os, const char* what, const C& before, const C
 
 }  // namespace
 
-HostSnapshot snapshot(const std::string& state_root, const std::string& marker) {
+HostSnapshot snapshot(const std::string& state_root, const std::string& marker,
+                      const std::string& suffix) {
   HostSnapshot s;
   std::ifstream mi("/proc/self/mountinfo");
   for (std::string line; std::getline(mi, line);) {
@@ -52,11 +53,10 @@ HostSnapshot snapshot(const std::string& state_root, const std::string& marker) 
   for (const auto& h : list("/sys/fs/cgroup")) {
     const std::string base = "/sys/fs/cgroup/" + h + "/berth";
     struct stat st;
-    if (stat(base.c_str(), &st) == 0) {
-      s.cgroup_dirs.insert(h + "/berth");
-    }
     for (const auto& c : list(base)) {
-      if (stat((base + "/" + c).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      bool ours = c.size() >= suffix.size() && c.compare(c.size() - suffix.size(), suffix.size(),
+                                                         suffix) == 0;
+      if (ours && stat((base + "/" + c).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
         s.cgroup_dirs.insert(h + "/berth/" + c);
       }
     }

@@ -10,14 +10,14 @@ void RuntimeTest::SetUp() {
   }
   root_ = make_temp_dir("berth-root");
   marker_ = std::to_string(100000 + getpid());
-  before_ = snapshot(root_, "sleep " + marker_);
+  before_ = snapshot(root_, "sleep " + marker_, id(""));
 }
 
 void RuntimeTest::TearDown() {
   if (root_.empty()) {
     return;
   }
-  HostSnapshot after = snapshot(root_, "sleep " + marker_);
+  HostSnapshot after = snapshot(root_, "sleep " + marker_, id(""));
   std::string leaks = diff(before_, after);
   // Clean up whatever the test left, so one failure does not cascade.
   auto listed = rt({"list", "-q"});
