@@ -145,6 +145,35 @@ int run_ps(const std::vector<pid_t>& pids, const std::vector<std::string>& ps_ar
   return ::pclose(p) == 0 ? 0 : 1;
 }
 
+bool is_verb(std::string_view a) {
+  static const char* const kVerbs[] = {"create", "run",  "start", "state", "kill", "delete",
+                                       "exec",   "list", "ls",    "ps",    "spec", "features"};
+  for (const char* v : kVerbs) {
+    if (a == v) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The first argument past the global flags (the verb), or "" when there is none.
+std::string find_verb(int argc, char** argv) {
+  static const char* const kValued[] = {"--root", "--log", "--log-format", "--criu", "--rootless"};
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (!a.empty() && a[0] == '-') {
+      for (const char* v : kValued) {
+        if (a == v) {
+          ++i;  // its value
+        }
+      }
+      continue;
+    }
+    return std::string(a);
+  }
+  return "";
+}
+
 }  // namespace
 
 int runtime_main(int argc, char** argv) {
@@ -164,79 +193,123 @@ int runtime_main(int argc, char** argv) {
   app.add_option("--rootless", rootless_flag, "accepted for runc compatibility");
   app.set_version_flag("-v,--version", "berth runtime 0.1.0\nspec: 1.1.0");
 
+  // Only the verb being run gets its options built: constructing every subcommand's options
+  // is most of CLI11's cost, paid on each container start.
+  const std::string verb = find_verb(argc, argv);
+  auto want = [&](const char* name, const char* alias = nullptr) {
+    return verb.empty() || verb == name || (alias != nullptr && verb == alias);
+  };
+
   RuntimeLog log;
   std::string id;
   CreateFlags cf;
-  auto* create = app.add_subcommand("create", "create a container from a bundle");
-  add_create_flags(create, cf);
-  create->add_option("id", id, "container id")->required();
+  CLI::App* create = nullptr;
+  if (want("create")) {
+    create = app.add_subcommand("create", "create a container from a bundle");
+    add_create_flags(create, cf);
+    create->add_option("id", id, "container id")->required();
+  }
 
-  auto* run = app.add_subcommand("run", "create and start a container");
-  add_create_flags(run, cf);
-  run->add_flag("-d,--detach", cf.detach, "detach from the container's process");
-  run->add_flag("--keep", cf.keep, "accepted for runc compatibility");
-  run->add_option("id", id, "container id")->required();
+  CLI::App* run = nullptr;
+  if (want("run")) {
+    run = app.add_subcommand("run", "create and start a container");
+    add_create_flags(run, cf);
+    run->add_flag("-d,--detach", cf.detach, "detach from the container's process");
+    run->add_flag("--keep", cf.keep, "accepted for runc compatibility");
+    run->add_option("id", id, "container id")->required();
+  }
 
-  auto* start = app.add_subcommand("start", "start a created container");
-  start->add_option("id", id, "container id")->required();
+  CLI::App* start = nullptr;
+  if (want("start")) {
+    start = app.add_subcommand("start", "start a created container");
+    start->add_option("id", id, "container id")->required();
+  }
 
-  auto* state = app.add_subcommand("state", "print the state of a container as JSON");
-  state->add_option("id", id, "container id")->required();
+  CLI::App* state = nullptr;
+  if (want("state")) {
+    state = app.add_subcommand("state", "print the state of a container as JSON");
+    state->add_option("id", id, "container id")->required();
+  }
 
   bool kill_all = false;
   std::string signal = "SIGTERM";
-  auto* kill = app.add_subcommand("kill", "send a signal to the container's init");
-  kill->add_flag("-a,--all", kill_all, "signal every process in the container");
-  kill->add_option("id", id, "container id")->required();
-  kill->add_option("signal", signal, "signal name or number (default SIGTERM)");
+  CLI::App* kill = nullptr;
+  if (want("kill")) {
+    kill = app.add_subcommand("kill", "send a signal to the container's init");
+    kill->add_flag("-a,--all", kill_all, "signal every process in the container");
+    kill->add_option("id", id, "container id")->required();
+    kill->add_option("signal", signal, "signal name or number (default SIGTERM)");
+  }
 
   bool force = false;
-  auto* del = app.add_subcommand("delete", "delete a container");
-  del->add_flag("-f,--force", force, "kill the container first when it is running");
-  del->add_option("id", id, "container id")->required();
+  CLI::App* del = nullptr;
+  if (want("delete")) {
+    del = app.add_subcommand("delete", "delete a container");
+    del->add_flag("-f,--force", force, "kill the container first when it is running");
+    del->add_option("id", id, "container id")->required();
+  }
 
   std::string process_json, cwd, user, exec_pid_file, exec_console, apparmor, label;
   std::vector<std::string> env, caps;
   std::vector<uint32_t> gids;
   bool tty = false, exec_detach = false, no_new_privs = false, ignore_paused = false;
   int exec_preserve = 0;
-  auto* exec = app.add_subcommand("exec", "run a process in a running container");
-  exec->add_option("-p,--process", process_json, "process.json to run");
-  exec->add_option("--cwd", cwd, "working directory");
-  exec->add_option("-e,--env", env, "KEY=value to add")->take_last();
-  exec->add_option("-u,--user", user, "UID[:GID]");
-  exec->add_option("-g,--additional-gids", gids, "additional gids");
-  exec->add_option("-c,--cap", caps, "capability to add");
-  exec->add_flag("-t,--tty", tty, "allocate a pseudo-TTY");
-  exec->add_flag("-d,--detach", exec_detach, "detach from the process");
-  exec->add_option("--pid-file", exec_pid_file, "file to write the process pid to");
-  exec->add_option("--console-socket", exec_console, "unix socket that receives the pty master");
-  exec->add_option("--apparmor", apparmor, "ignored: AppArmor is not supported");
-  exec->add_option("--process-label", label, "ignored: SELinux is not supported");
-  exec->add_flag("--no-new-privs", no_new_privs, "set no_new_privs");
-  exec->add_flag("--ignore-paused", ignore_paused, "accepted for runc compatibility");
-  exec->add_option("--preserve-fds", exec_preserve, "pass N extra fds (3..) to the process");
-  exec->prefix_command();
+  CLI::App* exec = nullptr;
+  if (want("exec")) {
+    exec = app.add_subcommand("exec", "run a process in a running container");
+    exec->add_option("-p,--process", process_json, "process.json to run");
+    exec->add_option("--cwd", cwd, "working directory");
+    exec->add_option("-e,--env", env, "KEY=value to add")->take_last();
+    exec->add_option("-u,--user", user, "UID[:GID]");
+    exec->add_option("-g,--additional-gids", gids, "additional gids");
+    exec->add_option("-c,--cap", caps, "capability to add");
+    exec->add_flag("-t,--tty", tty, "allocate a pseudo-TTY");
+    exec->add_flag("-d,--detach", exec_detach, "detach from the process");
+    exec->add_option("--pid-file", exec_pid_file, "file to write the process pid to");
+    exec->add_option("--console-socket", exec_console, "unix socket that receives the pty master");
+    exec->add_option("--apparmor", apparmor, "ignored: AppArmor is not supported");
+    exec->add_option("--process-label", label, "ignored: SELinux is not supported");
+    exec->add_flag("--no-new-privs", no_new_privs, "set no_new_privs");
+    exec->add_flag("--ignore-paused", ignore_paused, "accepted for runc compatibility");
+    exec->add_option("--preserve-fds", exec_preserve, "pass N extra fds (3..) to the process");
+    exec->prefix_command();
+  }
 
   std::string format = "table";
   bool quiet = false;
-  auto* list = app.add_subcommand("list", "list containers");
-  list->alias("ls");
-  list->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  list->add_flag("-q,--quiet", quiet, "ids only");
+  CLI::App* list = nullptr;
+  if (want("list", "ls")) {
+    list = app.add_subcommand("list", "list containers");
+    list->alias("ls");
+    list->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    list->add_flag("-q,--quiet", quiet, "ids only");
+  }
 
-  auto* ps = app.add_subcommand("ps", "list the processes of a container");
-  ps->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  ps->prefix_command();
+  CLI::App* ps = nullptr;
+  if (want("ps")) {
+    ps = app.add_subcommand("ps", "list the processes of a container");
+    ps->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    ps->prefix_command();
+  }
 
   std::string spec_bundle;
   bool spec_rootless = false;
-  auto* spec = app.add_subcommand("spec", "write a default config.json (Docker's defaults)");
-  spec->add_option("-b,--bundle", spec_bundle, "directory for config.json");
-  spec->add_flag("--rootless", spec_rootless, "accepted for runc compatibility");
+  CLI::App* spec = nullptr;
+  if (want("spec")) {
+    spec = app.add_subcommand("spec", "write a default config.json (Docker's defaults)");
+    spec->add_option("-b,--bundle", spec_bundle, "directory for config.json");
+    spec->add_flag("--rootless", spec_rootless, "accepted for runc compatibility");
+  }
 
-  auto* features = app.add_subcommand("features", "print the features of this runtime as JSON");
+  CLI::App* features = nullptr;
+  if (want("features")) {
+    features = app.add_subcommand("features", "print the features of this runtime as JSON");
+  }
 
+  if (!verb.empty() && !is_verb(verb)) {
+    std::fprintf(stderr, "berth: unknown runtime command `%s`\n", verb.c_str());
+    return 1;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -253,19 +326,19 @@ int runtime_main(int argc, char** argv) {
     return 1;
   };
 
-  if (*create) {
+  if (create != nullptr && *create) {
     auto r = rt.create(to_create_options(cf, id, systemd_cgroup));
     return r ? 0 : fail(r.error());
   }
-  if (*run) {
+  if (run != nullptr && *run) {
     auto r = rt.run(to_create_options(cf, id, systemd_cgroup), cf.detach);
     return r ? *r : fail(r.error());
   }
-  if (*start) {
+  if (start != nullptr && *start) {
     auto r = rt.start(id);
     return r ? 0 : fail(r.error());
   }
-  if (*state) {
+  if (state != nullptr && *state) {
     auto r = rt.state(id);
     if (!r) {
       return fail(r.error());
@@ -273,7 +346,7 @@ int runtime_main(int argc, char** argv) {
     std::cout << runtime::state_json(r->state, r->status, r->rootfs).dump(2) << "\n";
     return 0;
   }
-  if (*kill) {
+  if (kill != nullptr && *kill) {
     auto sig = runtime::parse_signal(signal);
     if (!sig) {
       return fail(sig.error());
@@ -281,11 +354,11 @@ int runtime_main(int argc, char** argv) {
     auto r = rt.kill(id, *sig, kill_all);
     return r ? 0 : fail(r.error());
   }
-  if (*del) {
+  if (del != nullptr && *del) {
     auto r = rt.remove(id, force);
     return r ? 0 : fail(r.error());
   }
-  if (*exec) {
+  if (exec != nullptr && *exec) {
     auto rest = exec->remaining();
     if (rest.empty()) {
       return fail(Error{Errc::kInvalidArgument, "exec: a container id is required", 0});
@@ -327,7 +400,7 @@ int runtime_main(int argc, char** argv) {
     auto r = rt.exec(id, eo);
     return r ? *r : fail(r.error());
   }
-  if (*list) {
+  if (list != nullptr && *list) {
     auto r = rt.list();
     if (!r) {
       return fail(r.error());
@@ -347,7 +420,7 @@ int runtime_main(int argc, char** argv) {
     }
     return 0;
   }
-  if (*ps) {
+  if (ps != nullptr && *ps) {
     auto rest = ps->remaining();
     if (rest.empty()) {
       return fail(Error{Errc::kInvalidArgument, "ps: a container id is required", 0});
@@ -362,7 +435,7 @@ int runtime_main(int argc, char** argv) {
     }
     return run_ps(*pids, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
-  if (*spec) {
+  if (spec != nullptr && *spec) {
     std::string path = spec_bundle.empty() ? "config.json" : fs::join(spec_bundle, "config.json");
     if (fs::exists(path)) {
       return fail(Error{Errc::kAlreadyExists, "File " + path + " exists. Remove it first", 0});
@@ -370,7 +443,7 @@ int runtime_main(int argc, char** argv) {
     auto r = fs::atomic_write(path, runtime::spec::default_spec_json().dump(2) + "\n", 0644);
     return r ? 0 : fail(r.error());
   }
-  if (*features) {
+  if (features != nullptr && *features) {
     std::cout << runtime::features_json().dump(2) << "\n";
     return 0;
   }
