@@ -176,9 +176,11 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
                       "process.terminal is true: --console-socket is required to detach");
   }
   const spec::Namespace* userns = spec.linux.find_namespace(spec::NamespaceType::kUser);
-  // A new cgroup namespace is rooted where its creator stands: the init unshares it itself once
-  // it is in the container's cgroup (runc does the same).
-  int new_flags = os::new_namespace_flags(spec.linux) & ~CLONE_NEWCGROUP;
+  // A new cgroup namespace is rooted where its creator stands, and CLONE_NEWTIME (0x80) collides
+  // with clone(2)'s exit-signal bits: the init unshares both itself, once inside the container's
+  // cgroup (runc does the same for cgroup; a time namespace takes effect at execve).
+  const int late_unshare = os::new_namespace_flags(spec.linux) & (CLONE_NEWCGROUP | CLONE_NEWTIME);
+  int new_flags = os::new_namespace_flags(spec.linux) & ~late_unshare;
   int clone_flags = new_flags;
   int unshare_after = 0;
   if (userns != nullptr && !userns->path.empty()) {
@@ -265,8 +267,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   cfg.cgroup_layout = &layout;
   cfg.cgroup_path = cg_path;
   cfg.unshare_after_userns = unshare_after;
-  cfg.new_cgroupns = spec.linux.find_namespace(spec::NamespaceType::kCgroup) != nullptr &&
-                     spec.linux.find_namespace(spec::NamespaceType::kCgroup)->path.empty();
+  cfg.late_unshare = late_unshare;
   cfg.preserve_fds = opts.preserve_fds;
 
   bool joined = false;

@@ -42,7 +42,8 @@ Result<void> apply_v2_devices(const std::string& dir, const std::vector<spec::De
       insn(BPF_LDX | BPF_W | BPF_MEM, 4, 1, 4, 0),
       insn(BPF_LDX | BPF_W | BPF_MEM, 5, 1, 8, 0),
   };
-  for (auto it = rules.rbegin(); it != rules.rend(); ++it) {
+  bool covered = false;  // a rule matched every access: nothing after it can run
+  for (auto it = rules.rbegin(); it != rules.rend() && !covered; ++it) {
     const auto& r = *it;
     std::vector<bpf_insn> block;  // jump offsets are patched to "skip to the next block"
     std::vector<size_t> jumps;
@@ -76,9 +77,13 @@ Result<void> apply_v2_devices(const std::string& dir, const std::vector<spec::De
       block[j].off = static_cast<int16_t>(block.size() - j - 1);
     }
     prog.insert(prog.end(), block.begin(), block.end());
+    // Earlier rules are then unreachable, and the verifier refuses unreachable code.
+    covered = jumps.empty();
   }
-  prog.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0));  // no rule matched: deny
-  prog.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+  if (!covered) {
+    prog.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0));  // no rule matched: deny
+    prog.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+  }
 
   static char license[] = "GPL";
   bpf_attr load{};
@@ -86,9 +91,21 @@ Result<void> apply_v2_devices(const std::string& dir, const std::vector<spec::De
   load.insns = reinterpret_cast<uint64_t>(prog.data());
   load.insn_cnt = static_cast<uint32_t>(prog.size());
   load.license = reinterpret_cast<uint64_t>(license);
+  char log[4096] = {};
+  load.log_buf = reinterpret_cast<uint64_t>(log);
+  load.log_size = sizeof log;
+  load.log_level = 1;
   UniqueFd prog_fd(bpf(BPF_PROG_LOAD, &load));
   if (!prog_fd) {
-    return sys_error(errno, "load cgroup v2 device filter");
+    int err = errno;
+    std::string why(log);
+    while (!why.empty() && why.back() == '\n') {
+      why.pop_back();
+    }
+    if (auto nl = why.rfind('\n'); nl != std::string::npos) {
+      why = why.substr(nl + 1);  // the verifier's last line says what it refused
+    }
+    return sys_error(err, "load cgroup v2 device filter" + (why.empty() ? "" : " (" + why + ")"));
   }
   UniqueFd cg(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!cg) {

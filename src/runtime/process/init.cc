@@ -106,8 +106,8 @@ void container_init(const InitConfig& cfg) {
       child_fail(fd, sys_error(errno, "become root in the user namespace").value());
     }
   }
-  if (cfg.new_cgroupns && ::unshare(CLONE_NEWCGROUP) < 0) {
-    child_fail(fd, sys_error(errno, "unshare cgroup namespace").value());
+  if (cfg.late_unshare != 0 && ::unshare(cfg.late_unshare) < 0) {
+    child_fail(fd, sys_error(errno, "unshare cgroup/time namespace").value());
   }
   if (const auto* mnt = s.linux.find_namespace(spec::NamespaceType::kMount);
       mnt != nullptr && !mnt->path.empty()) {

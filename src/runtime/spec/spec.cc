@@ -1,5 +1,6 @@
 #include "runtime/spec/spec.h"
 
+#include <linux/sched.h>
 #include <sched.h>
 
 namespace berth::runtime::spec {
@@ -41,7 +42,7 @@ int namespace_clone_flag(NamespaceType t) {
     case NamespaceType::kUts: return CLONE_NEWUTS;
     case NamespaceType::kUser: return CLONE_NEWUSER;
     case NamespaceType::kCgroup: return CLONE_NEWCGROUP;
-    case NamespaceType::kTime: return 0x80;  // CLONE_NEWTIME
+    case NamespaceType::kTime: return CLONE_NEWTIME;
   }
   return 0;
 }

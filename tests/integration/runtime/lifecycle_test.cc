@@ -249,3 +249,22 @@ TEST_F(RuntimeTest, RlimitAboveTheHostHardLimitIsClampedWithAWarning) {
 
 }  // namespace
 }  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+TEST_F(RuntimeTest, NewTimeAndCgroupNamespaces) {
+  Bundle b({"sh", "-c", "readlink /proc/self/ns/time; grep -c ':/$' /proc/self/cgroup"});
+  b.config()["linux"]["namespaces"].push_back({{"type", "time"}});
+  b.save();
+  auto o = rt({"run", "--bundle", b.dir(), id("timens")});
+  ASSERT_EQ(o.status, 0) << o.err;
+  auto lines = str_lines(o.out);
+  ASSERT_EQ(lines.size(), 2u) << o.out;
+  EXPECT_NE(lines[0], sh("readlink /proc/self/ns/time").out.substr(0, lines[0].size()));
+  // In its own cgroup namespace the container sees each of its cgroups as "/".
+  EXPECT_GT(std::stoi(lines[1]), 0) << o.out;
+}
+
+}  // namespace
+}  // namespace berth::test
