@@ -436,6 +436,10 @@ int runtime_main(int argc, char** argv) {
     return run_ps(*pids, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
   if (spec != nullptr && *spec) {
+    if (!spec_bundle.empty() && !fs::is_dir(spec_bundle)) {
+      return fail(Error{Errc::kNotFound, "spec: bundle directory `" + spec_bundle +
+                                             "` does not exist", 0});
+    }
     std::string path = spec_bundle.empty() ? "config.json" : fs::join(spec_bundle, "config.json");
     if (fs::exists(path)) {
       return fail(Error{Errc::kAlreadyExists, "File " + path + " exists. Remove it first", 0});

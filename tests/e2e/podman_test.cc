@@ -48,9 +48,11 @@ TEST_F(PodmanTest, ExitStatusAndMissingCommandAreReported) {
 TEST_F(PodmanTest, InteractiveTerminal) {
   // script(1) gives podman a terminal, so -it allocates a pty through our console socket path.
   // Its stdin stays open (EOF on a terminal would end the session early).
-  auto o = run({"bash", "-c",
-                "script -qec \"podman --runtime " + runtime_ + " run --rm -it " + kImage +
-                    " sh -c 'tty; echo tty-ok'\" /dev/null < <(sleep 20)"});
+  auto o = run({"script", "-qec",
+                "podman --runtime " + runtime_ + " run --rm -it " + kImage +
+                    " sh -c 'tty; echo tty-ok'",
+                "/dev/null"},
+               "", /*hold_stdin=*/true);
   EXPECT_EQ(o.status, 0) << o.out << o.err;
   EXPECT_NE(o.out.find("/dev/pts/0"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("tty-ok"), std::string::npos) << o.out;

@@ -12,7 +12,7 @@ namespace berth::test {
 
 // stdout/stderr go to memfds, not pipes: a detached container inherits them and would hold a
 // pipe open long after the command we wait for has exited.
-Output run(const std::vector<std::string>& argv, const std::string& input) {
+Output run(const std::vector<std::string>& argv, const std::string& input, bool hold_stdin) {
   int in[2];
   if (pipe2(in, O_CLOEXEC)) {
     return {};
@@ -36,9 +36,14 @@ Output run(const std::vector<std::string>& argv, const std::string& input) {
   if (!input.empty()) {
     (void)!write(in[1], input.data(), input.size());
   }
-  close(in[1]);
+  if (!hold_stdin) {
+    close(in[1]);
+  }
   int status = 0;
   waitpid(pid, &status, 0);
+  if (hold_stdin) {
+    close(in[1]);
+  }
   Output o;
   o.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   auto slurp = [](int fd) {

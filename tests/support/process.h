@@ -11,8 +11,10 @@ struct Output {
   std::string out, err;
 };
 
-// Runs argv (argv[0] looked up in PATH) with optional stdin text; waits for it.
-Output run(const std::vector<std::string>& argv, const std::string& input = "");
+// Runs argv (argv[0] looked up in PATH) with optional stdin text; waits for it. With
+// `hold_stdin`, stdin stays open (no EOF) until the command exits, as a terminal's would.
+Output run(const std::vector<std::string>& argv, const std::string& input = "",
+           bool hold_stdin = false);
 
 // Runs a shell command line (sh -c).
 Output sh(const std::string& cmd);

@@ -20,6 +20,10 @@ TEST_F(RuntimeTest, V2DeviceFilterAllowsOnlyTheRuledDevices) {
   }
   const std::string dir = layout->unified + "/berth-devtest" + id("");
   ASSERT_TRUE(fs::mkdir_all(dir));
+  struct RemoveDir {
+    std::string dir;
+    ~RemoveDir() { rmdir(dir.c_str()); }  // on every path out of the test
+  } remove_dir{dir};
   std::vector<runtime::spec::DeviceRule> rules(2);
   rules[0].allow = false;  // deny everything ...
   rules[1].allow = true;   // ... but reading and writing /dev/null
@@ -44,7 +48,6 @@ TEST_F(RuntimeTest, V2DeviceFilterAllowsOnlyTheRuledDevices) {
   waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "10: could not join; 11: filter did not act as ruled";
-  EXPECT_EQ(rmdir(dir.c_str()), 0);
 }
 
 }  // namespace
