@@ -452,7 +452,14 @@ Result<void> Runtime::destroy(const ContainerState& st, bool run_poststop) {
 }
 
 Result<void> Runtime::remove(const std::string& id, bool force) {
-  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  auto loaded = store_.load(id);
+  if (!loaded && loaded.error().code == Errc::kNotFound && force) {
+    // runc: --force of a missing container succeeds (and clears a half-made state dir), so
+    // cleanups that race each other (containerd's dead-shim cleanup) do not fail.
+    (void)store_.remove(id);
+    return {};
+  }
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, std::move(loaded));
   Status s = current_status(store_, st);
   if ((s == Status::kRunning || s == Status::kPaused) && !force) {
     return make_error(Errc::kFailedPrecondition,

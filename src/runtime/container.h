@@ -65,7 +65,8 @@ class Runtime {
   // Errors: kNotFound, kFailedPrecondition (stopped).
   Result<void> kill(const std::string& id, int signal, bool all);
   // Removes a stopped (or created) container: cgroup, poststop hooks, state. `force` kills a
-  // running one first. Errors: kNotFound, kFailedPrecondition (running without force).
+  // running one first, and makes a missing container a success (as runc). Errors: kNotFound,
+  // kFailedPrecondition (running without force).
   Result<void> remove(const std::string& id, bool force);
   // Runs a new process in the container's namespaces and cgroup. Returns the exit status, or 0
   // once started when detached. Errors: kNotFound, kFailedPrecondition (not running), exec errors.

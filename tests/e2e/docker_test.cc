@@ -1,0 +1,121 @@
+// Debian's dockerd with berth as an extra OCI runtime ("runtimes" in daemon.json), driven by the
+// docker CLI: `docker run --runtime berth ...`. containerd's runc shim calls berth-runc for
+// create/start/state/exec/kill/delete with console sockets, pid files and --log json.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "support/bundle.h"
+
+namespace berth::test {
+namespace {
+
+class DockerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0 || sh("command -v dockerd").status != 0) {
+      return;  // each test skips with the reason
+    }
+    dir_ = make_temp_dir("berth-dockerd");
+    std::ofstream(dir_ + "/daemon.json")
+        << R"({"runtimes": {"berth": {"path": ")" << berth_binary() << R"(-runc"}}})";
+    host_ = "unix://" + dir_ + "/docker.sock";
+    pid_ = fork();
+    if (pid_ == 0) {
+      freopen((dir_ + "/dockerd.log").c_str(), "w", stdout);
+      dup2(STDOUT_FILENO, STDERR_FILENO);
+      // A private daemon: own data, exec root, socket and containerd namespace; no bridge or
+      // iptables rules (networking is the engine issue's business).
+      execlp("dockerd", "dockerd", "--config-file", (dir_ + "/daemon.json").c_str(),
+             "--data-root", (dir_ + "/data").c_str(), "--exec-root", (dir_ + "/exec").c_str(),
+             "--pidfile", (dir_ + "/docker.pid").c_str(), "-H", host_.c_str(), "--bridge", "none",
+             "--iptables=false", "--ip-masq=false", "--containerd-namespace", "berth-test",
+             "--containerd-plugins-namespace", "berth-test-plugins", nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 100 && !ready_; ++i) {
+      ready_ = docker("version --format '{{.Server.Version}}'").status == 0;
+      if (!ready_) {
+        usleep(200000);
+      }
+    }
+    if (ready_) {
+      Bundle b({"true"});
+      ready_ = sh("tar -C " + b.dir() + "/rootfs -c . | DOCKER_HOST=" + host_ +
+                  " docker import - berth-test-busybox:latest").status == 0;
+    }
+  }
+
+  static void TearDownTestSuite() {
+    if (pid_ > 0) {
+      docker("rm -f $(DOCKER_HOST=" + host_ + " docker ps -aq) 2>/dev/null");
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+      sh("rm -rf " + dir_);
+    }
+  }
+
+  void SetUp() override {
+    if (geteuid() != 0) {
+      GTEST_SKIP() << "needs root";
+    }
+    if (pid_ <= 0) {
+      GTEST_SKIP() << "dockerd is not installed (scripts/setup installs docker.io)";
+    }
+    ASSERT_TRUE(ready_) << "dockerd did not come up: " << sh("tail -5 " + dir_ + "/dockerd.log").out;
+  }
+
+  static Output docker(const std::string& args) {
+    return sh("DOCKER_HOST=" + host_ + " docker " + args);
+  }
+  static std::string run_flags() { return "--runtime berth --network none "; }
+
+  static inline std::string dir_, host_;
+  static inline pid_t pid_ = -1;
+  static inline bool ready_ = false;
+  const std::string kImage = "berth-test-busybox:latest";
+};
+
+TEST_F(DockerTest, RunWithBerthAsTheRuntime) {
+  auto o = docker("run --rm " + run_flags() + kImage +
+                  " sh -c 'echo ok; grep CapEff /proc/self/status'");
+  EXPECT_EQ(o.status, 0) << o.err;
+  // docker's default confinement arrives through berth.
+  EXPECT_EQ(o.out, "ok\nCapEff:\t00000000a80425fb\n");
+  EXPECT_EQ(docker("run --rm " + run_flags() + kImage + " sh -c 'exit 3'").status, 3);
+  auto missing = docker("run --rm " + run_flags() + kImage + " no-such-program");
+  EXPECT_EQ(missing.status, 127);
+  EXPECT_NE(missing.err.find("executable file not found"), std::string::npos) << missing.err;
+}
+
+TEST_F(DockerTest, DetachedExecLimitsAndStop) {
+  const std::string name = "berth-e2e-" + std::to_string(getpid());
+  auto started = docker("run -d --name " + name + " --memory 64m " + run_flags() + kImage +
+                        " sleep 1000");
+  ASSERT_EQ(started.status, 0) << started.err;
+  auto e = docker("exec " + name +
+                  " sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || "
+                  "cat /sys/fs/cgroup/memory.max'");
+  EXPECT_EQ(e.out, "67108864\n") << e.err;
+  EXPECT_EQ(docker("inspect --format '{{.HostConfig.Runtime}}' " + name).out, "berth\n");
+  EXPECT_EQ(docker("stop -t 1 " + name).status, 0);
+  EXPECT_EQ(docker("inspect --format '{{.State.Status}} {{.State.ExitCode}}' " + name).out,
+            "exited 137\n");
+  EXPECT_EQ(docker("rm " + name).status, 0);
+}
+
+TEST_F(DockerTest, InteractiveTerminal) {
+  auto o = run({"script", "-qec",
+                "docker -H " + host_ + " run --rm -it " + run_flags() + kImage +
+                    " sh -c 'tty; exit 5'",
+                "/dev/null"},
+               "", /*hold_stdin=*/true);
+  EXPECT_EQ(o.status, 5) << o.out << o.err;
+  EXPECT_NE(o.out.find("/dev/pts/0"), std::string::npos) << o.out;
+}
+
+}  // namespace
+}  // namespace berth::test
