@@ -31,7 +31,8 @@ void add_create_flags(CLI::App* sub, CreateFlags& f) {
   sub->add_option("--pid-file", f.pid_file, "file to write the container's pid to");
   sub->add_flag("--no-pivot", f.no_pivot, "use chroot instead of pivot_root");
   sub->add_flag("--no-new-keyring", f.no_new_keyring, "accepted for runc compatibility");
-  sub->add_option("--preserve-fds", f.preserve_fds, "pass N extra fds (3..) to the process");
+  sub->add_option("--preserve-fds", f.preserve_fds, "pass N extra fds (3..) to the process")
+      ->check(CLI::Range(0, 1024));
 }
 
 runtime::CreateOptions to_create_options(const CreateFlags& f, const std::string& id,
@@ -259,10 +260,14 @@ int runtime_main(int argc, char** argv) {
     exec = app.add_subcommand("exec", "run a process in a running container");
     exec->add_option("-p,--process", process_json, "process.json to run");
     exec->add_option("--cwd", cwd, "working directory");
-    exec->add_option("-e,--env", env, "KEY=value to add")->take_last();
+    // One value per occurrence (runc's -e A=1 -e B=2), so the id after them is not swallowed.
+    auto each = [](CLI::Option* o) {
+      o->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    };
+    each(exec->add_option("-e,--env", env, "KEY=value to add"));
     exec->add_option("-u,--user", user, "UID[:GID]");
-    exec->add_option("-g,--additional-gids", gids, "additional gids");
-    exec->add_option("-c,--cap", caps, "capability to add");
+    each(exec->add_option("-g,--additional-gids", gids, "additional gid"));
+    each(exec->add_option("-c,--cap", caps, "capability to add"));
     exec->add_flag("-t,--tty", tty, "allocate a pseudo-TTY");
     exec->add_flag("-d,--detach", exec_detach, "detach from the process");
     exec->add_option("--pid-file", exec_pid_file, "file to write the process pid to");
@@ -271,7 +276,8 @@ int runtime_main(int argc, char** argv) {
     exec->add_option("--process-label", label, "ignored: SELinux is not supported");
     exec->add_flag("--no-new-privs", no_new_privs, "set no_new_privs");
     exec->add_flag("--ignore-paused", ignore_paused, "accepted for runc compatibility");
-    exec->add_option("--preserve-fds", exec_preserve, "pass N extra fds (3..) to the process");
+    exec->add_option("--preserve-fds", exec_preserve, "pass N extra fds (3..) to the process")
+        ->check(CLI::Range(0, 1024));
     exec->prefix_command();
   }
 
@@ -319,7 +325,10 @@ int runtime_main(int argc, char** argv) {
     std::fprintf(stderr, "berth: %s\n", e.what());
     return 1;
   }
-  log.configure(log_path, log_format);
+  if (auto logged = log.configure(log_path, log_format); !logged) {
+    std::fprintf(stderr, "berth: %s\n", logged.error().message.c_str());
+    return 1;
+  }
   runtime::Runtime rt(root, [&](const std::string& w) { log.warning(w); });
   auto fail = [&](const Error& e) {
     log.error(e.message);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "common/json.h"
@@ -10,6 +11,18 @@
 #include "runtime/state/state.h"
 
 namespace berth::cli {
+
+Result<void> RuntimeLog::configure(std::string path, std::string format) {
+  json_ = format == "json";
+  if (!path.empty()) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) {
+      return sys_error(errno, "--log: open `" + path + "`");
+    }
+  }
+  path_ = std::move(path);
+  return {};
+}
 
 void RuntimeLog::write(std::string_view level, std::string_view msg) const {
   if (path_.empty()) {

@@ -5,14 +5,14 @@
 #include <string>
 #include <string_view>
 
+#include "common/error.h"
+
 namespace berth::cli {
 
 class RuntimeLog {
  public:
-  void configure(std::string path, std::string format) {
-    path_ = std::move(path);
-    json_ = format == "json";
-  }
+  // Errors: kNotFound/kPermissionDenied when the log file cannot be opened for appending.
+  Result<void> configure(std::string path, std::string format);
   void warning(std::string_view msg) const;
   // Errors also go to stderr as "berth: <msg>", whatever --log says.
   void error(std::string_view msg) const;

@@ -170,6 +170,9 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   BERTH_TRY(validate_id(opts.id));
   const std::string bundle = absolute(opts.bundle);
   BERTH_ASSIGN_OR_RETURN(spec::Spec spec, spec::load_bundle(bundle));
+  for (const auto& w : spec.warnings) {
+    warn_(w);
+  }
   const spec::Process& proc = *spec.process;
   if (proc.terminal && detach && opts.console_socket.empty()) {
     return make_error(Errc::kInvalidArgument,
@@ -359,6 +362,15 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
 
   forward_signals_to(pid);
   BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kStart));
+  // EOF when the program was exec'd (the socket is close-on-exec); kError when a startContainer
+  // hook or execve itself failed.
+  if (auto after = process::sync_recv(sync.parent.get());
+      after && after->type == process::SyncType::kError) {
+    wait_exit_status(pid);
+    g_forward_pid = 0;
+    (void)destroy(st, /*run_poststop=*/true);
+    return tl::unexpected(init_error(*after));
+  }
   sync.parent.reset();
   auto poststart = hooks::run(spec.hooks.poststart, "poststart",
                               state_json(st, Status::kRunning, spec.root_path).dump());
@@ -451,13 +463,34 @@ Result<void> Runtime::destroy(const ContainerState& st, bool run_poststop) {
   return store_.remove(st.id);
 }
 
+Result<void> Runtime::force_remove_unreadable(const std::string& id) {
+  if (!fs::exists(store_.dir(id))) {
+    return {};
+  }
+  std::string cgroups_path;
+  bool systemd = false;
+  if (auto text = fs::read_file(store_.config_path(id))) {
+    if (auto j = parse_json(*text, "config.json"); j && j->contains("linux") &&
+                                                   (*j)["linux"].is_object()) {
+      cgroups_path = (*j)["linux"].value("cgroupsPath", "");
+      systemd = cgroups_path.find(':') != std::string::npos;
+    }
+  }
+  BERTH_ASSIGN_OR_RETURN(std::string path, cgroup::resolve_path(cgroups_path, id, systemd));
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  cgroup::Manager cgroups(layout, path);
+  // Killing everything in the cgroup also ends an init whose pid we no longer know.
+  BERTH_TRY(cgroups_path.empty() ? cgroups.destroy_and_prune_parent() : cgroups.destroy());
+  return store_.remove(id);
+}
+
 Result<void> Runtime::remove(const std::string& id, bool force) {
   auto loaded = store_.load(id);
-  if (!loaded && loaded.error().code == Errc::kNotFound && force) {
-    // runc: --force of a missing container succeeds (and clears a half-made state dir), so
-    // cleanups that race each other (containerd's dead-shim cleanup) do not fail.
-    (void)store_.remove(id);
-    return {};
+  if (!loaded && force && validate_id(id)) {
+    // runc: --force of a missing container succeeds, so cleanups that race each other
+    // (containerd's dead-shim cleanup) do not fail. A state dir without a readable state.json
+    // (a create killed midway, a corrupt file) is cleared through the config saved beside it.
+    return force_remove_unreadable(id);
   }
   BERTH_ASSIGN_OR_RETURN(ContainerState st, std::move(loaded));
   Status s = current_status(store_, st);
@@ -573,10 +606,11 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   if (after && after->type == process::SyncType::kError) {
     return tl::unexpected(init_error(*after));
   }
-  undo.release();
   if (!opts.pid_file.empty()) {
+    // Before release: a process whose pid cannot be recorded is killed, not left running.
     BERTH_TRY(fs::atomic_write(absolute(opts.pid_file), std::to_string(pid), 0644));
   }
+  undo.release();
   if (opts.detach) {
     return 0;
   }

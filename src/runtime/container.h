@@ -79,6 +79,7 @@ class Runtime {
  private:
   Result<int> create_container(const CreateOptions& opts, bool fifo_start, bool detach);
   Result<void> destroy(const ContainerState& st, bool run_poststop);
+  Result<void> force_remove_unreadable(const std::string& id);
 
   StateStore store_;
   WarningSink warn_;

@@ -98,7 +98,9 @@ Result<void> create_devices(const spec::Spec& spec, const std::string& rootfs, b
       {"/proc/kcore", "/dev/core"},      {"pts/ptmx", "/dev/ptmx"},
   };
   for (const auto& [target, link] : links) {
-    std::string path = rootfs + link;
+    // Resolved inside the rootfs: a rootfs whose /dev is a symlink must not make us write
+    // links into a host directory.
+    BERTH_ASSIGN_OR_RETURN(std::string path, secure_join(rootfs, link));
     if (::symlink(target, path.c_str()) < 0 && errno != EEXIST) {
       return sys_error(errno, std::string("symlink `") + link + "`");
     }

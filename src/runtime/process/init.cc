@@ -57,6 +57,16 @@ Result<std::string> setup_terminal(const spec::Process& p, int console_socket, i
   return pty.slave_path;
 }
 
+// A failure after `start`. `run` still listens on the sync socket; after `create` nobody does,
+// so the error goes to the container's stderr instead, where conmon and shims log it.
+[[noreturn]] void fail_after_start(int sync_fd, const Error& e) {
+  if (!sync_send(sync_fd, SyncType::kError, e.message, e.sys_errno)) {
+    std::string line = "berth: " + e.message + "\n";
+    (void)!::write(STDERR_FILENO, line.data(), line.size());
+  }
+  ::_exit(1);
+}
+
 [[noreturn]] void do_exec(int sync_fd, const spec::Process& p, const std::string& path,
                           int preserve_fds) {
   auto env = os::with_home(p.env, p.user.uid);
@@ -71,11 +81,7 @@ Result<std::string> setup_terminal(const spec::Process& p, int console_socket, i
     ::signal(sig, SIG_DFL);
   }
   ::execve(path.c_str(), argv.data(), envp.data());
-  // The sync socket may be gone (create's parent exited): say it on stderr as well.
-  int err = errno;
-  auto e = sys_error(err, "exec `" + path + "`").value();
-  (void)!::write(STDERR_FILENO, (e.message + "\n").c_str(), e.message.size() + 1);
-  child_fail(sync_fd, e);
+  fail_after_start(sync_fd, sys_error(errno, "exec `" + path + "`").value());
 }
 
 }  // namespace
@@ -199,9 +205,7 @@ void container_init(const InitConfig& cfg) {
   }
   auto hr = hooks::run(s.hooks.start_container, "startContainer", state_json);
   if (!hr) {
-    (void)!::write(STDERR_FILENO, (hr.error().message + "\n").c_str(),
-                   hr.error().message.size() + 1);
-    ::_exit(1);
+    fail_after_start(fd, hr.error());
   }
   do_exec(fd, p, *exe, cfg.preserve_fds);
 }

@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 #include <sys/capability.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "common/fs.h"
@@ -29,7 +30,11 @@ Result<std::string> get_string(const Json& obj, const char* key, const std::stri
   if (!it->is_string()) {
     return field_error(path + "." + key, "expected a string, got " + type_name(*it));
   }
-  return it->get<std::string>();
+  std::string v = it->get<std::string>();
+  if (v.find('\0') != std::string::npos) {
+    return field_error(path + "." + key, "contains a NUL byte");
+  }
+  return v;
 }
 
 Result<bool> get_bool(const Json& obj, const char* key, const std::string& path) {
@@ -99,6 +104,9 @@ Result<std::vector<std::string>> get_strings(const Json& obj, const char* key,
                          "expected a string, got " + type_name(e));
     }
     out.push_back(e.get<std::string>());
+    if (out.back().find('\0') != std::string::npos) {
+      return field_error(p + "[" + std::to_string(i) + "]", "contains a NUL byte");
+    }
   }
   return out;
 }
@@ -119,6 +127,9 @@ Result<std::map<std::string, std::string>> get_string_map(const Json& obj, const
       return field_error(p + "." + k, "expected a string, got " + type_name(v));
     }
     out[k] = v.get<std::string>();
+    if (out[k].find('\0') != std::string::npos || k.find('\0') != std::string::npos) {
+      return field_error(p + "." + k, "contains a NUL byte");
+    }
   }
   return out;
 }
@@ -183,6 +194,9 @@ Result<User> parse_user(const Json& u, const std::string& p) {
   BERTH_ASSIGN_OR_RETURN(auto uid, get_int<uint32_t>(u, "uid", p));
   BERTH_ASSIGN_OR_RETURN(auto gid, get_int<uint32_t>(u, "gid", p));
   BERTH_ASSIGN_OR_RETURN(user.umask, get_int<uint32_t>(u, "umask", p));
+  if (user.umask && *user.umask > 0777) {
+    return field_error(p + ".umask", "must be between 0 and 0777 (511)");
+  }
   user.uid = uid.value_or(0);
   user.gid = gid.value_or(0);
   BERTH_ASSIGN_OR_RETURN(const Json* gids, get_array(u, "additionalGids", p));
@@ -430,6 +444,35 @@ Result<NamespaceType> parse_namespace_type(const std::string& t, const std::stri
   return field_error(p, "unknown namespace type \"" + t + "\"");
 }
 
+// A sysctl must belong to a namespace the container owns, or it would change the host
+// (runc's validator: ipc sysctls with a new ipc ns, net.* with a new network ns, uts names).
+Result<void> check_sysctl(const Linux& lx, const std::string& key, const std::string& p) {
+  auto owns = [&](NamespaceType t) {
+    const Namespace* ns = lx.find_namespace(t);
+    return ns != nullptr && ns->path.empty();
+  };
+  static const char* const kIpc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                     "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                     "kernel.shmmni", "kernel.shm_rmid_forced"};
+  bool ipc = key.rfind("fs.mqueue.", 0) == 0;
+  for (const char* k : kIpc) {
+    ipc = ipc || key == k;
+  }
+  if (ipc) {
+    return owns(NamespaceType::kIpc) ? Result<void>{}
+                                      : field_error(p, "needs a new ipc namespace");
+  }
+  if (key.rfind("net.", 0) == 0) {
+    return owns(NamespaceType::kNetwork) ? Result<void>{}
+                                          : field_error(p, "needs a new network namespace");
+  }
+  if (key == "kernel.hostname" || key == "kernel.domainname") {
+    return owns(NamespaceType::kUts) ? Result<void>{}
+                                      : field_error(p, "needs a new uts namespace");
+  }
+  return field_error(p, "is not namespaced: it would change the host");
+}
+
 Result<Linux> parse_linux(const Json& lx, const std::string& p) {
   Linux out;
   BERTH_ASSIGN_OR_RETURN(const Json* nss, get_array(lx, "namespaces", p));
@@ -514,6 +557,17 @@ Result<Linux> parse_linux(const Json& lx, const std::string& p) {
   }
   BERTH_ASSIGN_OR_RETURN(out.masked_paths, get_strings(lx, "maskedPaths", p));
   BERTH_ASSIGN_OR_RETURN(out.readonly_paths, get_strings(lx, "readonlyPaths", p));
+  for (const char* key : {"maskedPaths", "readonlyPaths"}) {
+    const auto& list = std::string(key) == "maskedPaths" ? out.masked_paths : out.readonly_paths;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].empty() || list[i][0] != '/') {
+        return field_error(idx(p + "." + key, i), "must be an absolute path");
+      }
+    }
+  }
+  for (const auto& [key, value] : out.sysctl) {
+    BERTH_TRY(check_sysctl(out, key, p + ".sysctl." + key));
+  }
   BERTH_ASSIGN_OR_RETURN(out.mount_label, get_string(lx, "mountLabel", p));
   return out;
 }
@@ -543,6 +597,12 @@ Result<Process> parse_process(const Json& pr, std::string_view what) {
     return field_error(p + ".args", "must name at least the program to run");
   }
   BERTH_ASSIGN_OR_RETURN(proc.env, get_strings(pr, "env", p));
+  for (size_t i = 0; i < proc.env.size(); ++i) {
+    auto eq = proc.env[i].find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return field_error(idx(p + ".env", i), "expected KEY=value, got \"" + proc.env[i] + "\"");
+    }
+  }
   BERTH_ASSIGN_OR_RETURN(proc.cwd, get_string(pr, "cwd", p, true));
   if (proc.cwd.empty() || proc.cwd[0] != '/') {
     return field_error(p + ".cwd", "must be an absolute path");
@@ -576,6 +636,11 @@ Result<Process> parse_process(const Json& pr, std::string_view what) {
     if (rl.type < 0) {
       return field_error(rp + ".type", "unknown rlimit \"" + rl.name + "\"");
     }
+    for (const auto& seen : proc.rlimits) {
+      if (seen.type == rl.type) {
+        return field_error(rp + ".type", "duplicate rlimit \"" + rl.name + "\"");
+      }
+    }
     BERTH_ASSIGN_OR_RETURN(auto hard, get_int<uint64_t>(r, "hard", rp));
     BERTH_ASSIGN_OR_RETURN(auto soft, get_int<uint64_t>(r, "soft", rp));
     rl.hard = hard.value_or(0);
@@ -594,6 +659,49 @@ Result<Process> parse_process(const Json& pr, std::string_view what) {
     return field_error(p + ".oomScoreAdj", "must be between -1000 and 1000");
   }
   return proc;
+}
+
+// Fields of runtime-spec that berth does not implement: they are reported, never silently
+// dropped (a warning per field present).
+void warn_unsupported(const Json& c, std::vector<std::string>& warnings) {
+  struct Field {
+    const char* pointer;
+    const char* name;
+  };
+  static const Field kFields[] = {
+      {"/process/ioPriority", "process.ioPriority"},
+      {"/process/scheduler", "process.scheduler"},
+      {"/process/execCPUAffinity", "process.execCPUAffinity"},
+      {"/linux/personality", "linux.personality"},
+      {"/linux/timeOffsets", "linux.timeOffsets"},
+      {"/linux/intelRdt", "linux.intelRdt"},
+      {"/linux/memoryPolicy", "linux.memoryPolicy"},
+      {"/linux/seccomp/listenerPath", "linux.seccomp.listenerPath"},
+      {"/linux/resources/hugepageLimits", "linux.resources.hugepageLimits"},
+      {"/linux/resources/network", "linux.resources.network"},
+      {"/linux/resources/rdma", "linux.resources.rdma"},
+      {"/linux/resources/blockIO/weightDevice", "linux.resources.blockIO.weightDevice"},
+      {"/linux/resources/blockIO/throttleReadBpsDevice",
+       "linux.resources.blockIO.throttleReadBpsDevice"},
+      {"/linux/resources/blockIO/throttleWriteBpsDevice",
+       "linux.resources.blockIO.throttleWriteBpsDevice"},
+      {"/linux/resources/blockIO/throttleReadIOPSDevice",
+       "linux.resources.blockIO.throttleReadIOPSDevice"},
+      {"/linux/resources/blockIO/throttleWriteIOPSDevice",
+       "linux.resources.blockIO.throttleWriteIOPSDevice"},
+      {"/linux/resources/cpu/realtimeRuntime", "linux.resources.cpu.realtimeRuntime"},
+      {"/linux/resources/cpu/realtimePeriod", "linux.resources.cpu.realtimePeriod"},
+      {"/linux/resources/cpu/idle", "linux.resources.cpu.idle"},
+      {"/linux/resources/cpu/burst", "linux.resources.cpu.burst"},
+      {"/linux/resources/memory/kernel", "linux.resources.memory.kernel"},
+      {"/linux/resources/memory/kernelTCP", "linux.resources.memory.kernelTCP"},
+  };
+  for (const auto& f : kFields) {
+    const Json::json_pointer ptr(f.pointer);
+    if (c.contains(ptr) && !c.at(ptr).is_null()) {
+      warnings.push_back(std::string(f.name) + " is not supported by berth; ignored");
+    }
+  }
 }
 
 Result<Spec> parse_spec(const Json& c, const std::string& bundle) {
@@ -656,6 +764,19 @@ Result<Spec> parse_spec(const Json& c, const std::string& bundle) {
   BERTH_ASSIGN_OR_RETURN(const Json* lx, get_object(c, "linux", p));
   if (lx) {
     BERTH_ASSIGN_OR_RETURN(s.linux, parse_linux(*lx, "linux"));
+  }
+  warn_unsupported(c, s.warnings);
+  if (s.process && s.process->capabilities) {
+    const auto& caps = *s.process->capabilities;
+    for (int a : caps.ambient) {
+      auto in = [a](const std::vector<int>& v) { return std::find(v.begin(), v.end(), a) != v.end(); };
+      if (!in(caps.permitted) || !in(caps.inheritable)) {
+        char* name = cap_to_name(a);
+        s.warnings.push_back(std::string("process.capabilities.ambient: ") + name +
+                             " is not in both the permitted and inheritable sets; ignored");
+        cap_free(name);
+      }
+    }
   }
   bool has_uts = s.linux.find_namespace(NamespaceType::kUts) != nullptr;
   if (!s.hostname.empty() && !has_uts) {

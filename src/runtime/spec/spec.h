@@ -173,6 +173,8 @@ struct Spec {
   Hooks hooks;
   std::map<std::string, std::string> annotations;
   Linux linux;
+  // Fields given but not implemented by berth ("linux.personality is not supported; ignored").
+  std::vector<std::string> warnings;
 };
 
 // Parses a runtime-spec config. Checks types, required fields and value ranges and names the

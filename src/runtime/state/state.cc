@@ -26,14 +26,15 @@ std::string_view status_name(Status s) {
 
 Result<void> validate_id(const std::string& id) {
   if (id.empty() || id == "." || id == ".." || id.size() > 1024) {
-    return make_error(Errc::kInvalidArgument, "invalid container id `" + id + "`");
+    return make_error(Errc::kInvalidArgument, "invalid container id " + Json(id).dump());
   }
   for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '+' || c == '-' || c == '.';
     if (!ok) {
+      // Quoted as JSON: control characters must not break the one-line error.
       return make_error(Errc::kInvalidArgument,
-                        "invalid container id `" + id + "`: only [A-Za-z0-9_+.-] allowed");
+                        "invalid container id " + Json(id).dump() + ": only [A-Za-z0-9_+.-] allowed");
     }
   }
   return {};
@@ -113,7 +114,7 @@ Result<void> StateStore::remove(const std::string& id) const {
 Result<std::vector<std::string>> StateStore::list() const {
   auto names = fs::list_dir(root_);
   if (!names) {
-    if (names.error().code == Errc::kNotFound) {
+    if (names.error().sys_errno == ENOENT) {
       return std::vector<std::string>{};
     }
     return tl::unexpected(names.error());

@@ -99,9 +99,94 @@ TEST_F(RuntimeTest, ImpossibleCgroupValueFailsCleanly) {
 TEST_F(RuntimeTest, InvalidIdAndUnknownContainer) {
   Bundle b({"true"});
   auto bad_id = error_line(rt({"create", "--bundle", b.dir(), "a/b"}));
-  EXPECT_EQ(bad_id, "invalid container id `a/b`: only [A-Za-z0-9_+.-] allowed");
+  EXPECT_EQ(bad_id, "invalid container id \"a/b\": only [A-Za-z0-9_+.-] allowed");
+  auto newline = error_line(rt({"create", "--bundle", b.dir(), "a\nb"}));
+  EXPECT_EQ(newline, "invalid container id \"a\\nb\": only [A-Za-z0-9_+.-] allowed");
   EXPECT_EQ(error_line(rt({"kill", "ghost"})), "container does not exist: ghost");
   EXPECT_EQ(error_line(rt({"delete", "ghost"})), "container does not exist: ghost");
+}
+
+}  // namespace
+}  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+TEST_F(RuntimeTest, SymlinkedDevCannotMakeUsWriteOnTheHost) {
+  Bundle b({"true"});
+  std::string host_dir = make_temp_dir("berth-hostdir");
+  sh("rm -rf " + b.dir() + "/rootfs/dev && ln -s " + host_dir + " " + b.dir() + "/rootfs/dev");
+  rt({"run", "--bundle", b.dir(), id("devlink")});
+  EXPECT_EQ(sh("ls -A " + host_dir).out, "");  // nothing created through the link
+  sh("rm -rf " + host_dir);
+}
+
+TEST_F(RuntimeTest, ExecWhosePidFileCannotBeWrittenLeavesNoProcess) {
+  Bundle b({"sleep", marker_});
+  const std::string c = id("execpid");
+  ASSERT_EQ(rt({"run", "--detach", "--bundle", b.dir(), c}).status, 0);
+  auto line = error_line(rt({"exec", "--detach", "--pid-file", "/no/such/dir/pid", c, "sleep",
+                             marker_ + "1"}));
+  EXPECT_NE(line.find("/no/such/dir/pid"), std::string::npos) << line;
+  EXPECT_EQ(sh("pgrep -f '[s]leep " + marker_ + "1'").out, "");
+  ASSERT_EQ(rt({"delete", "--force", c}).status, 0);
+}
+
+TEST_F(RuntimeTest, HookTimeoutKillsWhatTheHookStarted) {
+  Bundle b({"true"});
+  std::ofstream(b.dir() + "/hook.sh") << "#!/bin/sh\nsleep " << marker_ << "2 &\nsleep 30\n";
+  sh("chmod +x " + b.dir() + "/hook.sh");
+  b.config()["hooks"] = {{"createRuntime", {{{"path", b.dir() + "/hook.sh"}, {"timeout", 1}}}}};
+  b.save();
+  auto line = error_line(rt({"run", "--bundle", b.dir(), id("hooktimeout")}));
+  EXPECT_EQ(line, "createRuntime hook `" + b.dir() + "/hook.sh` timed out after 1s");
+  EXPECT_EQ(sh("pgrep -f '[s]leep " + marker_ + "2'").out, "");
+}
+
+TEST_F(RuntimeTest, HookOutputIsPartOfTheOneErrorLine) {
+  Bundle b({"true"});
+  b.config()["hooks"] = {{"prestart", {{{"path", "/bin/sh"},
+                                        {"args", {"sh", "-c", "echo first >&2; echo second; exit 3"}}}}}};
+  b.save();
+  auto line = error_line(rt({"run", "--bundle", b.dir(), id("hookout")}));
+  EXPECT_EQ(line, "prestart hook `/bin/sh` failed: exit status 3: first second");
+}
+
+TEST_F(RuntimeTest, FailuresAfterStartAreOneLineErrorsOfRun) {
+  Bundle b({"true"});
+  b.config()["hooks"] = {{"startContainer", {{{"path", "/no/such/hook"}}}}};
+  b.save();
+  EXPECT_EQ(error_line(rt({"run", "--bundle", b.dir(), id("late")})),
+            "startContainer hook `/no/such/hook` failed: exit status 127");
+  Bundle big({"echo", std::string(200000, 'x')});
+  EXPECT_EQ(error_line(rt({"run", "--bundle", big.dir(), id("e2big")})),
+            "exec `/bin/echo`: Argument list too long");
+}
+
+TEST_F(RuntimeTest, ForceDeleteClearsAContainerWithCorruptState) {
+  Bundle b({"sleep", marker_});
+  const std::string c = id("corrupt");
+  ASSERT_EQ(rt({"run", "--detach", "--bundle", b.dir(), c}).status, 0);
+  std::ofstream(root_ + "/" + c + "/state.json") << "garbage";
+  EXPECT_NE(rt({"delete", c}).status, 0);
+  auto del = rt({"delete", "--force", c});
+  EXPECT_EQ(del.status, 0) << del.err;
+  EXPECT_EQ(sh("pgrep -f '[s]leep " + marker_ + "'").out, "");
+}
+
+TEST_F(RuntimeTest, UnopenableLogFileIsAnError) {
+  auto line = error_line(rt({"--log", "/no/such/dir/log", "list"}));
+  EXPECT_EQ(line.rfind("--log: open `/no/such/dir/log`", 0), 0u) << line;
+}
+
+TEST_F(RuntimeTest, ExecEnvAndCapFlagsTakeOneValueEach) {
+  Bundle b({"sleep", marker_});
+  const std::string c = id("execenv");
+  ASSERT_EQ(rt({"run", "--detach", "--bundle", b.dir(), c}).status, 0);
+  auto o = rt({"exec", "-e", "FOO=bar", "-e", "BAZ=qux", c, "sh", "-c", "echo $FOO $BAZ"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "bar qux\n");
+  ASSERT_EQ(rt({"delete", "--force", c}).status, 0);
 }
 
 }  // namespace

@@ -71,6 +71,22 @@ TEST(ParseSpec, ErrorsNameTheField) {
       {"negative uid", "/process/user/uid", -1, "process.user.uid: value -1 must not be negative"},
       {"bad rlimit", "/process/rlimits/0/type", "RLIMIT_FOO",
        "process.rlimits[0].type: unknown rlimit"},
+      {"env without =", "/process/env", Json::array({"PATH=/bin", "NOEQUALS"}),
+       "process.env[1]: expected KEY=value, got \"NOEQUALS\""},
+      {"env with empty key", "/process/env", Json::array({"=x"}), "process.env[0]: expected"},
+      {"umask too big", "/process/user/umask", 99999, "process.user.umask: must be between"},
+      {"NUL in args", "/process/args", Json::array({std::string("echo\0x", 6)}),
+       "process.args[0]: contains a NUL byte"},
+      {"duplicate rlimit", "/process/rlimits",
+       Json::array({{{"type", "RLIMIT_NOFILE"}, {"hard", 10}, {"soft", 10}},
+                    {{"type", "RLIMIT_NOFILE"}, {"hard", 20}, {"soft", 20}}}),
+       "process.rlimits[1].type: duplicate rlimit \"RLIMIT_NOFILE\""},
+      {"host sysctl", "/linux/sysctl", Json{{"vm.stat_interval", "7"}},
+       "linux.sysctl.vm.stat_interval: is not namespaced: it would change the host"},
+      {"net sysctl without netns", "/linux/sysctl", Json{{"net.ipv4.ip_forward", "1"}},
+       "linux.sysctl.net.ipv4.ip_forward: needs a new network namespace"},
+      {"relative masked path", "/linux/maskedPaths", Json::array({"proc/kcore"}),
+       "linux.maskedPaths[0]: must be an absolute path"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -97,6 +113,26 @@ TEST(ParseSpec, UserNamespaceNeedsMappingsThatFit) {
   EXPECT_EQ(zero.error().message, "linux.uidMappings[0].size: must be greater than zero");
 
   j["linux"]["uidMappings"][0]["size"] = 65536;
+  EXPECT_TRUE(parse_spec(j, "/b"));
+}
+
+TEST(ParseSpec, UnsupportedFieldsAreWarnedAboutNotDropped) {
+  Json j = minimal();
+  j["linux"]["personality"] = {{"domain", "LINUX"}};
+  j["linux"]["resources"]["hugepageLimits"] = Json::array();
+  auto s = parse_spec(j, "/b");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->warnings, (std::vector<std::string>{
+                             "linux.personality is not supported by berth; ignored",
+                             "linux.resources.hugepageLimits is not supported by berth; ignored"}));
+}
+
+TEST(ParseSpec, NamespacedSysctlsAreAccepted) {
+  Json j = minimal();
+  j["linux"]["namespaces"].push_back({{"type", "network"}});
+  j["linux"]["namespaces"].push_back({{"type", "ipc"}});
+  j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "1000000"},
+                          {"fs.mqueue.msg_max", "20"}, {"kernel.domainname", "x"}};
   EXPECT_TRUE(parse_spec(j, "/b"));
 }
 
