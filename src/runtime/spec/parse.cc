@@ -1,5 +1,6 @@
 // config.json -> Spec. Every error names the JSON path of the offending field.
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/capability.h>
 
 #include <algorithm>
@@ -444,12 +445,22 @@ Result<NamespaceType> parse_namespace_type(const std::string& t, const std::stri
   return field_error(p, "unknown namespace type \"" + t + "\"");
 }
 
-// A sysctl must belong to a namespace the container owns, or it would change the host
-// (runc's validator: ipc sysctls with a new ipc ns, net.* with a new network ns, uts names).
+// A sysctl must belong to a namespace the container has apart from the host, or it would change
+// the host (runc's validator: ipc sysctls need an ipc ns, net.* a network ns, uts names a uts ns;
+// a namespace joined by path counts unless it is the runtime's own).
 Result<void> check_sysctl(const Linux& lx, const std::string& key, const std::string& p) {
   auto owns = [&](NamespaceType t) {
     const Namespace* ns = lx.find_namespace(t);
-    return ns != nullptr && ns->path.empty();
+    if (ns == nullptr) {
+      return false;
+    }
+    if (ns->path.empty()) {
+      return true;
+    }
+    struct stat theirs, mine;
+    const std::string self = "/proc/self/ns/" + std::string(namespace_proc_name(t));
+    return ::stat(ns->path.c_str(), &theirs) != 0 || ::stat(self.c_str(), &mine) != 0 ||
+           theirs.st_ino != mine.st_ino || theirs.st_dev != mine.st_dev;
   };
   static const char* const kIpc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
                                      "kernel.sem",    "kernel.shmall", "kernel.shmmax",
@@ -460,15 +471,15 @@ Result<void> check_sysctl(const Linux& lx, const std::string& key, const std::st
   }
   if (ipc) {
     return owns(NamespaceType::kIpc) ? Result<void>{}
-                                      : field_error(p, "needs a new ipc namespace");
+                                      : field_error(p, "needs an ipc namespace of the container's own");
   }
   if (key.rfind("net.", 0) == 0) {
     return owns(NamespaceType::kNetwork) ? Result<void>{}
-                                          : field_error(p, "needs a new network namespace");
+                                          : field_error(p, "needs a network namespace of the container's own");
   }
   if (key == "kernel.hostname" || key == "kernel.domainname") {
     return owns(NamespaceType::kUts) ? Result<void>{}
-                                      : field_error(p, "needs a new uts namespace");
+                                      : field_error(p, "needs a uts namespace of the container's own");
   }
   return field_error(p, "is not namespaced: it would change the host");
 }

@@ -84,7 +84,7 @@ TEST(ParseSpec, ErrorsNameTheField) {
       {"host sysctl", "/linux/sysctl", Json{{"vm.stat_interval", "7"}},
        "linux.sysctl.vm.stat_interval: is not namespaced: it would change the host"},
       {"net sysctl without netns", "/linux/sysctl", Json{{"net.ipv4.ip_forward", "1"}},
-       "linux.sysctl.net.ipv4.ip_forward: needs a new network namespace"},
+       "linux.sysctl.net.ipv4.ip_forward: needs a network namespace of the container's own"},
       {"relative masked path", "/linux/maskedPaths", Json::array({"proc/kcore"}),
        "linux.maskedPaths[0]: must be an absolute path"},
   };
@@ -125,6 +125,15 @@ TEST(ParseSpec, UnsupportedFieldsAreWarnedAboutNotDropped) {
   EXPECT_EQ(s->warnings, (std::vector<std::string>{
                              "linux.personality is not supported by berth; ignored",
                              "linux.resources.hugepageLimits is not supported by berth; ignored"}));
+}
+
+TEST(ParseSpec, SysctlInTheHostsNetworkNamespaceJoinedByPathIsRefused) {
+  Json j = minimal();
+  j["linux"]["namespaces"].push_back({{"type", "network"}, {"path", "/proc/self/ns/net"}});
+  j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+  auto s = parse_spec(j, "/b");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("needs a network namespace"), std::string::npos);
 }
 
 TEST(ParseSpec, NamespacedSysctlsAreAccepted) {
