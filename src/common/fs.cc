@@ -134,6 +134,17 @@ Result<std::vector<std::string>> list_dir(const std::string& path) {
   return out;
 }
 
+std::string absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') {
+    return path;
+  }
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd) == nullptr) {
+    return path;
+  }
+  return path.empty() ? std::string(cwd) : join(cwd, path);
+}
+
 std::string join(std::string_view a, std::string_view b) {
   std::string out(a);
   while (!out.empty() && out.back() == '/') {

@@ -34,6 +34,9 @@ bool is_dir(const std::string& path);
 // Names in a directory, without "." and "..". Errors: kNotFound, kPermissionDenied.
 Result<std::vector<std::string>> list_dir(const std::string& path);
 
+// `path` made absolute against the current directory ("" = the current directory).
+std::string absolute(const std::string& path);
+
 // "a/b" + "c" with exactly one slash between.
 std::string join(std::string_view a, std::string_view b);
 

@@ -21,101 +21,11 @@
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/rootfs.h"
 #include "runtime/process/init.h"
+#include "runtime/process/spawn.h"
 #include "runtime/process/sync.h"
 
 namespace berth::runtime {
 namespace {
-
-// fork(2) with namespace flags, born in the container's cgroups: v1 ones through the caller's
-// own membership (the caller must leave_v1(`back`) afterwards, ideally once the child is busy),
-// the v2 one through clone3's CLONE_INTO_CGROUP. Without a new stack the raw syscalls return
-// twice like fork does (crun's syscall_clone). Sets `joined` when the child needs no
-// cgroup.procs write afterwards. Only for single-threaded runtime processes.
-pid_t spawn_in_cgroup(int flags, cgroup::Manager& cgroups, bool& joined,
-                      Result<std::vector<std::string>>& back) {
-  back = cgroups.enter_v1();
-  UniqueFd v2 = cgroups.open_v2_dir();
-  pid_t pid = -1;
-  bool into_v2 = false;
-  if (v2) {
-    clone_args args{};
-    args.flags = static_cast<uint64_t>(flags) | CLONE_INTO_CGROUP;
-    args.exit_signal = SIGCHLD;
-    args.cgroup = static_cast<uint64_t>(v2.get());
-    pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
-    into_v2 = pid >= 0;
-    if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) {
-      int err = errno;
-      if (back) {
-        cgroup::Manager::leave_v1(*back);
-      }
-      errno = err;
-      return -1;
-    }
-  }
-  if (pid < 0) {
-    pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
-  }
-  if (pid == 0) {
-    return 0;
-  }
-  joined = back.has_value() && (into_v2 || !v2);
-  return pid;
-}
-
-// Moves the runtime back out of the container's v1 cgroups (see spawn_in_cgroup).
-void leave_cgroups(Result<std::vector<std::string>>& back) {
-  if (back) {
-    cgroup::Manager::leave_v1(*back);
-    back->clear();
-  }
-}
-
-volatile sig_atomic_t g_forward_pid = 0;
-void forward_signal(int sig) {
-  if (g_forward_pid > 0) {
-    ::kill(g_forward_pid, sig);
-  }
-}
-
-// A foreground container gets the signals its runtime gets (runc's signal handler).
-void forward_signals_to(pid_t pid) {
-  g_forward_pid = pid;
-  struct sigaction sa {};
-  sa.sa_handler = forward_signal;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) {
-    ::sigaction(sig, &sa, nullptr);
-  }
-}
-
-int wait_exit_status(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      return 255;
-    }
-  }
-  if (WIFEXITED(status)) {
-    return WEXITSTATUS(status);
-  }
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
-}
-
-// The first error is the one the user sees; an init failure arrives as kError.
-Error init_error(const process::SyncMessage& m) {
-  Errc code = Errc::kInternal;
-  if (m.err != 0) {
-    code = sys_error(m.err, "").value().code;
-  } else if (m.text.rfind("exec:", 0) == 0) {
-    code = Errc::kNotFound;
-  }
-  if (m.text.find("executable file not found") != std::string::npos) {
-    code = Errc::kNotFound;
-  }
-  return Error{code, m.text, m.err};
-}
 
 struct NsRestore {
   spec::NamespaceType type;
@@ -135,23 +45,6 @@ std::string rootfs_of(const std::string& bundle, const std::string& config_path)
   return p.empty() || p[0] == '/' ? p : fs::join(bundle, p);
 }
 
-Result<spec::Spec> load_saved_spec(const StateStore& store, const ContainerState& st) {
-  BERTH_ASSIGN_OR_RETURN(std::string text, fs::read_file(store.config_path(st.id)));
-  BERTH_ASSIGN_OR_RETURN(Json j, parse_json(text, "config.json"));
-  return spec::parse_spec(j, st.bundle);
-}
-
-std::string absolute(const std::string& p) {
-  if (!p.empty() && p[0] == '/') {
-    return p;
-  }
-  char cwd[4096];
-  if (::getcwd(cwd, sizeof cwd) == nullptr) {
-    return p;
-  }
-  return p.empty() ? std::string(cwd) : fs::join(cwd, p);
-}
-
 }  // namespace
 
 Runtime::Runtime(std::string root, WarningSink warn)
@@ -168,7 +61,7 @@ Result<int> Runtime::run(const CreateOptions& opts, bool detach) {
 
 Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start, bool detach) {
   BERTH_TRY(validate_id(opts.id));
-  const std::string bundle = absolute(opts.bundle);
+  const std::string bundle = fs::absolute(opts.bundle);
   BERTH_ASSIGN_OR_RETURN(spec::Spec spec, spec::load_bundle(bundle));
   for (const auto& w : spec.warnings) {
     warn_(w);
@@ -197,7 +90,6 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   }
 
   BERTH_TRY(store_.reserve(opts.id));
-  Result<std::vector<std::string>> back;  // our own v1 cgroups while we sit in the container's
   Cleanup undo;
   undo.push([this, id = opts.id] { (void)store_.remove(id); });
   BERTH_ASSIGN_OR_RETURN(std::string config_text, fs::read_file(fs::join(bundle, "config.json")));
@@ -273,8 +165,10 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   cfg.late_unshare = late_unshare;
   cfg.preserve_fds = opts.preserve_fds;
 
+  // Declared after `undo`, so on an error we leave the cgroup before it is destroyed.
+  process::CgroupVisit visit;
   bool joined = false;
-  pid_t pid = spawn_in_cgroup(clone_flags, cgroups, joined, back);
+  pid_t pid = process::spawn_in_cgroup(clone_flags, cgroups, visit, joined);
   if (pid == 0) {
     sync.parent.reset();
     process::container_init(cfg);
@@ -284,15 +178,12 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
     ::setns(r.original.get(), spec::namespace_clone_flag(r.type));
   }
   if (pid < 0) {
-    leave_cgroups(back);
     return sys_error(clone_errno, "clone container init");
   }
   undo.push([pid] {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
   });
-  // Runs first on error: we must be out of the cgroup before it is destroyed with all its tasks.
-  undo.push([&back] { leave_cgroups(back); });
   sync.child.reset();
   fifo.reset();
   console_sock.reset();
@@ -323,53 +214,33 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   st.annotations = spec.annotations;
   const std::string creating = state_json(st, Status::kCreating, spec.root_path).dump();
   auto go = process::sync_send(sync.parent.get(), process::SyncType::kGo, creating);
-  leave_cgroups(back);  // while the init builds its rootfs
+  visit.leave();  // while the init builds its rootfs
   BERTH_TRY(go);
-
-  UniqueFd pty_master;
-  for (bool ready = false; !ready;) {
-    BERTH_ASSIGN_OR_RETURN(process::SyncMessage m, process::sync_recv(sync.parent.get()));
-    switch (m.type) {
-      case process::SyncType::kWarning:
-        warn_(m.text);
-        break;
-      case process::SyncType::kHooks:
+  BERTH_ASSIGN_OR_RETURN(
+      UniqueFd pty_master,
+      process::await_ready(sync.parent.get(), warn_, [&]() -> Result<void> {
         BERTH_TRY(hooks::run(spec.hooks.prestart, "prestart", creating));
-        BERTH_TRY(hooks::run(spec.hooks.create_runtime, "createRuntime", creating));
-        BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kHooksDone));
-        break;
-      case process::SyncType::kPty: {
-        BERTH_ASSIGN_OR_RETURN(pty_master, console::recv_fd(sync.parent.get()));
-        break;
-      }
-      case process::SyncType::kError:
-        return tl::unexpected(init_error(m));
-      case process::SyncType::kReady:
-        ready = true;
-        break;
-      default:
-        return make_error(Errc::kInternal, "unexpected message from container init");
-    }
-  }
+        return hooks::run(spec.hooks.create_runtime, "createRuntime", creating);
+      }));
   BERTH_TRY(store_.save(st));
   if (!opts.pid_file.empty()) {
-    BERTH_TRY(fs::atomic_write(absolute(opts.pid_file), std::to_string(pid), 0644));
+    BERTH_TRY(fs::atomic_write(fs::absolute(opts.pid_file), std::to_string(pid), 0644));
   }
   undo.release();
   if (fifo_start) {
     return 0;  // `create`: the init now waits on the exec fifo
   }
 
-  forward_signals_to(pid);
+  process::forward_signals_to(pid);
   BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kStart));
   // EOF when the program was exec'd (the socket is close-on-exec); kError when a startContainer
   // hook or execve itself failed.
   if (auto after = process::sync_recv(sync.parent.get());
       after && after->type == process::SyncType::kError) {
-    wait_exit_status(pid);
-    g_forward_pid = 0;
+    process::wait_exit_status(pid);
+    process::forward_signals_to(0);
     (void)destroy(st, /*run_poststop=*/true);
-    return tl::unexpected(init_error(*after));
+    return tl::unexpected(process::child_error(*after));
   }
   sync.parent.reset();
   auto poststart = hooks::run(spec.hooks.poststart, "poststart",
@@ -383,13 +254,19 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   if (pty_master) {
     console::proxy_terminal(pty_master.get());
   }
-  int status = wait_exit_status(pid);
-  g_forward_pid = 0;
+  int status = process::wait_exit_status(pid);
+  process::forward_signals_to(0);
   auto removed = destroy(st, /*run_poststop=*/true);
   if (!removed) {
     warn_(removed.error().message);
   }
   return status;
+}
+
+Result<spec::Spec> Runtime::saved_spec(const ContainerState& st) const {
+  BERTH_ASSIGN_OR_RETURN(std::string text, fs::read_file(store_.config_path(st.id)));
+  BERTH_ASSIGN_OR_RETURN(Json j, parse_json(text, "config.json"));
+  return spec::parse_spec(j, st.bundle);
 }
 
 Result<void> Runtime::start(const std::string& id) {
@@ -411,7 +288,7 @@ Result<void> Runtime::start(const std::string& id) {
     return sys_error(errno, "start container " + id);
   }
   ::unlink(fifo_path.c_str());
-  auto spec = load_saved_spec(store_, st);
+  auto spec = saved_spec(st);
   if (spec && !spec->hooks.poststart.empty()) {
     auto r = hooks::run(spec->hooks.poststart, "poststart",
                         state_json(st, Status::kRunning, spec->root_path).dump());
@@ -451,7 +328,7 @@ Result<void> Runtime::destroy(const ContainerState& st, bool run_poststop) {
   cgroup::Manager cgroups(layout, st.cgroup_path);
   BERTH_TRY(st.cgroup_default ? cgroups.destroy_and_prune_parent() : cgroups.destroy());
   if (run_poststop) {
-    auto spec = load_saved_spec(store_, st);
+    auto spec = saved_spec(st);
     if (spec && !spec->hooks.poststop.empty()) {
       auto r = hooks::run(spec->hooks.poststop, "poststop",
                           state_json(st, Status::kStopped, spec->root_path).dump());
@@ -500,127 +377,6 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
                           std::string(status_name(s)));
   }
   return destroy(st, /*run_poststop=*/true);
-}
-
-Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
-  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
-  Status s = current_status(store_, st);
-  if (s != Status::kRunning && s != Status::kCreated) {
-    return make_error(Errc::kFailedPrecondition,
-                      "cannot exec in container " + id + ": it is " + std::string(status_name(s)));
-  }
-  if (opts.process.terminal && opts.detach && opts.console_socket.empty()) {
-    return make_error(Errc::kInvalidArgument, "--tty with --detach needs --console-socket");
-  }
-  BERTH_ASSIGN_OR_RETURN(spec::Spec spec, load_saved_spec(store_, st));
-  BERTH_ASSIGN_OR_RETURN(std::vector<os::NsHandle> nss, os::open_namespaces_of(st.pid));
-  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
-  cgroup::Manager cgroups(layout, st.cgroup_path);
-  UniqueFd console_sock;
-  if (opts.process.terminal && !opts.console_socket.empty()) {
-    BERTH_ASSIGN_OR_RETURN(console_sock, console::connect_socket(opts.console_socket));
-  }
-  BERTH_ASSIGN_OR_RETURN(process::SyncPair sync, process::make_sync_pair());
-
-  // Joining a pid namespace only affects children: enter it here, fork, step back.
-  UniqueFd own_pidns;
-  bool in_userns = false;
-  for (const auto& h : nss) {
-    if (h.type == spec::NamespaceType::kPid) {
-      own_pidns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
-      if (::setns(h.fd.get(), CLONE_NEWPID) < 0) {
-        return sys_error(errno, "join pid namespace of container " + id);
-      }
-    }
-    in_userns = in_userns || h.type == spec::NamespaceType::kUser;
-  }
-  process::ExecChildConfig cfg;
-  cfg.process = &opts.process;
-  cfg.seccomp = &spec.linux.seccomp;
-  cfg.sync_fd = sync.child.get();
-  cfg.console_socket = console_sock.get();
-  cfg.preserve_fds = opts.preserve_fds;
-  cfg.setgroups_allowed = true;
-  if (in_userns) {
-    auto sg = fs::read_file("/proc/" + std::to_string(st.pid) + "/setgroups");
-    cfg.setgroups_allowed = !sg || sg->find("deny") == std::string::npos;
-  }
-  bool joined = false;
-  Result<std::vector<std::string>> back;
-  pid_t pid = spawn_in_cgroup(0, cgroups, joined, back);
-  if (pid == 0) {
-    sync.parent.reset();
-    for (const auto& h : nss) {
-      if (h.type != spec::NamespaceType::kPid &&
-          ::setns(h.fd.get(), spec::namespace_clone_flag(h.type)) < 0) {
-        process::child_fail(cfg.sync_fd,
-                            sys_error(errno, "join " +
-                                                 std::string(spec::namespace_type_name(h.type)) +
-                                                 " namespace of container " + id)
-                                .value());
-      }
-    }
-    process::exec_child(cfg);
-  }
-  int clone_errno = errno;
-  leave_cgroups(back);
-  if (own_pidns) {
-    ::setns(own_pidns.get(), CLONE_NEWPID);
-  }
-  if (pid < 0) {
-    return sys_error(clone_errno, "fork exec process");
-  }
-  Cleanup undo;
-  undo.push([pid] {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  });
-  sync.child.reset();
-  console_sock.reset();
-  if (!joined) {
-    BERTH_TRY(cgroups.add_process(pid));
-  }
-  BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kGo));
-  UniqueFd pty_master;
-  for (bool ready = false; !ready;) {
-    BERTH_ASSIGN_OR_RETURN(process::SyncMessage m, process::sync_recv(sync.parent.get()));
-    switch (m.type) {
-      case process::SyncType::kWarning:
-        warn_(m.text);
-        break;
-      case process::SyncType::kPty: {
-        BERTH_ASSIGN_OR_RETURN(pty_master, console::recv_fd(sync.parent.get()));
-        break;
-      }
-      case process::SyncType::kError:
-        return tl::unexpected(init_error(m));
-      case process::SyncType::kReady:
-        ready = true;
-        break;
-      default:
-        return make_error(Errc::kInternal, "unexpected message from exec process");
-    }
-  }
-  // The sync socket is close-on-exec: EOF means execve succeeded, kError that it failed.
-  auto after = process::sync_recv(sync.parent.get());
-  if (after && after->type == process::SyncType::kError) {
-    return tl::unexpected(init_error(*after));
-  }
-  if (!opts.pid_file.empty()) {
-    // Before release: a process whose pid cannot be recorded is killed, not left running.
-    BERTH_TRY(fs::atomic_write(absolute(opts.pid_file), std::to_string(pid), 0644));
-  }
-  undo.release();
-  if (opts.detach) {
-    return 0;
-  }
-  forward_signals_to(pid);
-  if (pty_master) {
-    console::proxy_terminal(pty_master.get());
-  }
-  int status = wait_exit_status(pid);
-  g_forward_pid = 0;
-  return status;
 }
 
 Result<std::vector<ContainerInfo>> Runtime::list() const {

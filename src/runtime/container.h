@@ -80,6 +80,8 @@ class Runtime {
   Result<int> create_container(const CreateOptions& opts, bool fifo_start, bool detach);
   Result<void> destroy(const ContainerState& st, bool run_poststop);
   Result<void> force_remove_unreadable(const std::string& id);
+  // The config.json saved at create, parsed (exec and delete need it; the bundle may be gone).
+  Result<spec::Spec> saved_spec(const ContainerState& st) const;
 
   StateStore store_;
   WarningSink warn_;
