@@ -44,7 +44,9 @@ Result<void> apply_capabilities(const spec::Capabilities& caps) {
     return sys_error(errno, "clear ambient capabilities");
   }
   for (int a : caps.ambient) {
-    // An ambient capability must be permitted and inheritable; runc ignores the ones that are not.
+    // An ambient capability must be permitted and inheritable; runc ignores the ones that are
+    // not, without a word, and `runc spec`/`crun spec` configs list ambient caps that are not
+    // inheritable, so a warning here would fire on every default container.
     (void)::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, a, 0, 0);
   }
   return {};

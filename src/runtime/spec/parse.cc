@@ -777,18 +777,6 @@ Result<Spec> parse_spec(const Json& c, const std::string& bundle) {
     BERTH_ASSIGN_OR_RETURN(s.linux, parse_linux(*lx, "linux"));
   }
   warn_unsupported(c, s.warnings);
-  if (s.process && s.process->capabilities) {
-    const auto& caps = *s.process->capabilities;
-    for (int a : caps.ambient) {
-      auto in = [a](const std::vector<int>& v) { return std::find(v.begin(), v.end(), a) != v.end(); };
-      if (!in(caps.permitted) || !in(caps.inheritable)) {
-        char* name = cap_to_name(a);
-        s.warnings.push_back(std::string("process.capabilities.ambient: ") + name +
-                             " is not in both the permitted and inheritable sets; ignored");
-        cap_free(name);
-      }
-    }
-  }
   bool has_uts = s.linux.find_namespace(NamespaceType::kUts) != nullptr;
   if (!s.hostname.empty() && !has_uts) {
     return field_error("hostname", "setting the hostname needs a new uts namespace");
