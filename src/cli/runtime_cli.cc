@@ -147,8 +147,9 @@ int run_ps(const std::vector<pid_t>& pids, const std::vector<std::string>& ps_ar
 }
 
 bool is_verb(std::string_view a) {
-  static const char* const kVerbs[] = {"create", "run",  "start", "state", "kill", "delete",
-                                       "exec",   "list", "ls",    "ps",    "spec", "features"};
+  static const char* const kVerbs[] = {"create", "run",  "start", "state", "kill",
+                                       "delete", "exec", "list",  "ls",    "ps",
+                                       "spec",   "features", "pause", "resume"};
   for (const char* v : kVerbs) {
     if (a == v) {
       return true;
@@ -240,6 +241,17 @@ int runtime_main(int argc, char** argv) {
     kill->add_flag("-a,--all", kill_all, "signal every process in the container");
     kill->add_option("id", id, "container id")->required();
     kill->add_option("signal", signal, "signal name or number (default SIGTERM)");
+  }
+
+  CLI::App* pause = nullptr;
+  if (want("pause")) {
+    pause = app.add_subcommand("pause", "freeze every process of a container");
+    pause->add_option("id", id, "container id")->required();
+  }
+  CLI::App* resume = nullptr;
+  if (want("resume")) {
+    resume = app.add_subcommand("resume", "thaw a paused container");
+    resume->add_option("id", id, "container id")->required();
   }
 
   bool force = false;
@@ -361,6 +373,14 @@ int runtime_main(int argc, char** argv) {
       return fail(sig.error());
     }
     auto r = rt.kill(id, *sig, kill_all);
+    return r ? 0 : fail(r.error());
+  }
+  if (pause != nullptr && *pause) {
+    auto r = rt.pause(id);
+    return r ? 0 : fail(r.error());
+  }
+  if (resume != nullptr && *resume) {
+    auto r = rt.resume(id);
     return r ? 0 : fail(r.error());
   }
   if (del != nullptr && *del) {

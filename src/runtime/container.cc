@@ -269,9 +269,42 @@ Result<spec::Spec> Runtime::saved_spec(const ContainerState& st) const {
   return spec::parse_spec(j, st.bundle);
 }
 
+Status Runtime::status_of(const ContainerState& st) const {
+  Status s = current_status(store_, st);
+  if (s == Status::kRunning) {
+    if (auto layout = cgroup::detect_layout();
+        layout && cgroup::Manager(*layout, st.cgroup_path).frozen()) {
+      return Status::kPaused;
+    }
+  }
+  return s;
+}
+
+Result<void> Runtime::pause(const std::string& id) {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  Status s = status_of(st);
+  if (s != Status::kRunning) {
+    return make_error(Errc::kFailedPrecondition, "cannot pause container " + id + ": it is " +
+                                                     std::string(status_name(s)));
+  }
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  return cgroup::Manager(layout, st.cgroup_path).freeze(true);
+}
+
+Result<void> Runtime::resume(const std::string& id) {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  Status s = status_of(st);
+  if (s != Status::kPaused) {
+    return make_error(Errc::kFailedPrecondition, "cannot resume container " + id + ": it is " +
+                                                     std::string(status_name(s)) + ", not paused");
+  }
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  return cgroup::Manager(layout, st.cgroup_path).freeze(false);
+}
+
 Result<void> Runtime::start(const std::string& id) {
   BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
-  Status s = current_status(store_, st);
+  Status s = status_of(st);
   if (s != Status::kCreated) {
     return make_error(Errc::kFailedPrecondition,
                       "cannot start container " + id + ": it is " +
@@ -301,14 +334,14 @@ Result<void> Runtime::start(const std::string& id) {
 
 Result<ContainerInfo> Runtime::state(const std::string& id) const {
   BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
-  Status s = current_status(store_, st);
+  Status s = status_of(st);
   std::string rootfs = rootfs_of(st.bundle, store_.config_path(id));
   return ContainerInfo{std::move(st), s, std::move(rootfs)};
 }
 
 Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
   BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
-  Status s = current_status(store_, st);
+  Status s = status_of(st);
   if (all) {
     BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
     cgroup::Manager(layout, st.cgroup_path).signal_all(signal);
@@ -370,7 +403,7 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
     return force_remove_unreadable(id);
   }
   BERTH_ASSIGN_OR_RETURN(ContainerState st, std::move(loaded));
-  Status s = current_status(store_, st);
+  Status s = status_of(st);
   if ((s == Status::kRunning || s == Status::kPaused) && !force) {
     return make_error(Errc::kFailedPrecondition,
                       "cannot delete container " + id + " that is not stopped: " +

@@ -68,6 +68,10 @@ class Runtime {
   // running one first, and makes a missing container a success (as runc). Errors: kNotFound,
   // kFailedPrecondition (running without force).
   Result<void> remove(const std::string& id, bool force);
+  // Freezes / thaws every process of the container (runc pause / resume; docker pause).
+  // Errors: kNotFound, kFailedPrecondition (not running / not paused), kNotImplemented.
+  Result<void> pause(const std::string& id);
+  Result<void> resume(const std::string& id);
   // Runs a new process in the container's namespaces and cgroup. Returns the exit status, or 0
   // once started when detached. Errors: kNotFound, kFailedPrecondition (not running), exec errors.
   Result<int> exec(const std::string& id, const ExecOptions& opts);
@@ -82,6 +86,8 @@ class Runtime {
   Result<void> force_remove_unreadable(const std::string& id);
   // The config.json saved at create, parsed (exec and delete need it; the bundle may be gone).
   Result<spec::Spec> saved_spec(const ContainerState& st) const;
+  // current_status() plus "paused" from the cgroup freezer.
+  Status status_of(const ContainerState& st) const;
 
   StateStore store_;
   WarningSink warn_;

@@ -23,7 +23,7 @@ namespace berth::runtime {
 
 Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
-  Status s = current_status(store_, st);
+  Status s = status_of(st);
   if (s != Status::kRunning && s != Status::kCreated) {
     return make_error(Errc::kFailedPrecondition,
                       "cannot exec in container " + id + ": it is " + std::string(status_name(s)));

@@ -28,6 +28,7 @@ berth state "$id" | grep -q '"status": "created"' || fail "state after create is
 berth start "$id"
 berth state "$id" | grep -q '"status": "running"' || fail "state after start is not running"
 [ "$(berth exec "$id" sh -c 'echo hi from $(hostname)')" = "hi from berth" ] || fail "exec output"
+berth pause "$id" && berth resume "$id"
 berth list | grep -q "^$id .*running" || fail "list does not show the container"
 berth delete --force "$id"
 berth list -q | grep -q . && fail "list is not empty after delete"

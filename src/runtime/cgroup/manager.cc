@@ -195,6 +195,51 @@ std::vector<pid_t> Manager::pids() const {
   return read_pids(layout_.unified + path_);
 }
 
+Result<void> Manager::freeze(bool frozen) {
+  using namespace std::chrono_literals;
+  std::string file, want, check_file, check_want;
+  if (const V1Hierarchy* h = layout_.find_v1("freezer")) {
+    file = check_file = h->mountpoint + path_ + "/freezer.state";
+    want = check_want = frozen ? "FROZEN" : "THAWED";
+  } else if (!layout_.unified.empty()) {
+    file = layout_.unified + path_ + "/cgroup.freeze";
+    want = frozen ? "1" : "0";
+    check_file = layout_.unified + path_ + "/cgroup.events";
+    check_want = frozen ? "frozen 1" : "frozen 0";
+  } else {
+    return make_error(Errc::kNotImplemented, "no cgroup freezer on this host");
+  }
+  BERTH_TRY(fs::write_control(file, want));
+  auto deadline = std::chrono::steady_clock::now() + 2s;
+  for (;;) {
+    auto state = fs::read_file(check_file);
+    if (state && state->find(check_want) != std::string::npos) {
+      return {};
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return make_error(Errc::kDeadlineExceeded,
+                        "cgroup " + path_ + " did not become " + check_want);
+    }
+    // v1 FREEZING: writing FROZEN again retries the tasks that were busy.
+    if (frozen && file == check_file) {
+      (void)fs::write_control(file, want);
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+bool Manager::frozen() const {
+  if (const V1Hierarchy* h = layout_.find_v1("freezer")) {
+    auto s = fs::read_file(h->mountpoint + path_ + "/freezer.state");
+    return s && str::trim(*s) == "FROZEN";
+  }
+  if (!layout_.unified.empty()) {
+    auto s = fs::read_file(layout_.unified + path_ + "/cgroup.events");
+    return s && s->find("frozen 1") != std::string::npos;
+  }
+  return false;
+}
+
 void Manager::signal_all(int sig) const {
   for (pid_t p : pids()) {
     ::kill(p, sig);
@@ -203,6 +248,9 @@ void Manager::signal_all(int sig) const {
 
 Result<void> Manager::destroy() {
   using namespace std::chrono_literals;
+  if (frozen()) {
+    (void)freeze(false);  // SIGKILL is not delivered to frozen tasks
+  }
   auto deadline = std::chrono::steady_clock::now() + 2s;
   for (;;) {
     auto left = pids();

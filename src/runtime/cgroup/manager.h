@@ -70,6 +70,13 @@ class Manager {
   // The v2 dir (unified hierarchy) opened for clone3's CLONE_INTO_CGROUP; invalid when none.
   UniqueFd open_v2_dir() const;
 
+  // Freezes (true) or thaws every process in the cgroup and waits until the kernel reports it
+  // done (v1 freezer.state FROZEN/THAWED, else v2 cgroup.freeze + cgroup.events "frozen").
+  // Errors: kNotImplemented (no freezer), kDeadlineExceeded (not settled within ~2 s).
+  Result<void> freeze(bool frozen);
+  // Whether the cgroup is frozen (false when there is no freezer).
+  bool frozen() const;
+
   // Pids in the cgroup (v2 dir, else the v1 pids/memory/first hierarchy).
   std::vector<pid_t> pids() const;
   // Sends `sig` to every process in the cgroup.

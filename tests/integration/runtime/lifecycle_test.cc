@@ -268,3 +268,33 @@ TEST_F(RuntimeTest, NewTimeAndCgroupNamespaces) {
 
 }  // namespace
 }  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+TEST_F(RuntimeTest, PauseFreezesAndResumeThaws) {
+  // The container counts in a file; frozen, the count stands still.
+  Bundle b({"sh", "-c", "i=0; while true; do i=$((i+1)); echo $i >> /tmp/count; done"});
+  b.config()["root"]["readonly"] = false;
+  b.save();
+  const std::string c = id("pause");
+  ASSERT_EQ(rt({"run", "--detach", "--bundle", b.dir(), c}).status, 0);
+  ASSERT_EQ(rt({"pause", c}).status, 0);
+  EXPECT_NE(rt({"state", c}).out.find("\"status\": \"paused\""), std::string::npos);
+  const std::string count = b.dir() + "/rootfs/tmp/count";
+  std::string before = sh("wc -c < " + count).out;
+  usleep(100000);
+  EXPECT_EQ(sh("wc -c < " + count).out, before);
+  auto again = rt({"pause", c});
+  EXPECT_NE(again.status, 0);
+  EXPECT_NE(again.err.find("it is paused"), std::string::npos) << again.err;
+  ASSERT_EQ(rt({"resume", c}).status, 0);
+  EXPECT_NE(rt({"state", c}).out.find("\"status\": \"running\""), std::string::npos);
+  usleep(100000);
+  EXPECT_NE(sh("wc -c < " + count).out, before);
+  ASSERT_EQ(rt({"pause", c}).status, 0);
+  ASSERT_EQ(rt({"delete", "--force", c}).status, 0);  // a paused container can be removed
+}
+
+}  // namespace
+}  // namespace berth::test
