@@ -2,7 +2,7 @@
 # is the set of layers it may use (see docs/ARCHITECTURE.md, "Layers").
 function(berth_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
-    -Wnon-virtual-dtor -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference
+    -Wnon-virtual-dtor -Wcast-align -Wunused -Woverloaded-virtual
     -Wformat=2 -Wimplicit-fallthrough)
   if(BERTH_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

@@ -1,9 +1,14 @@
 #include "cli/runtime_cli.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -68,7 +73,16 @@ Result<runtime::spec::Process> exec_process(const std::string& state_config,
     pj["cwd"] = cwd;
   }
   for (const auto& e : env) {
-    pj["env"].push_back(e);
+    // -e KEY=v replaces KEY in the container's env rather than adding a second KEY.
+    const std::string key = e.substr(0, e.find('=') + 1);
+    Json merged = Json::array();
+    for (const auto& old : pj.value("env", Json::array())) {
+      if (!old.is_string() || old.get<std::string>().rfind(key, 0) != 0) {
+        merged.push_back(old);
+      }
+    }
+    merged.push_back(e);
+    pj["env"] = std::move(merged);
   }
   if (!user.empty()) {
     auto parts = str::split(user, ':');
@@ -105,16 +119,36 @@ void print_table(const std::vector<runtime::ContainerInfo>& list) {
   }
 }
 
-// `ps ID [ps-args]`: ps(1) output restricted to the container's pids (runc's ps).
+// `ps ID [ps-args]`: ps(1) output restricted to the container's pids (runc's ps). ps is run
+// directly with an argv: arguments never pass through a shell.
 int run_ps(const std::vector<pid_t>& pids, const std::vector<std::string>& ps_args) {
-  std::string cmd = "ps";
-  for (const auto& a : ps_args.empty() ? std::vector<std::string>{"-ef"} : ps_args) {
-    cmd += " '" + a + "'";
+  std::vector<std::string> args = {"ps"};
+  if (ps_args.empty()) {
+    args.push_back("-ef");
   }
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) {
+  args.insert(args.end(), ps_args.begin(), ps_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) < 0) {
     return 1;
   }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  pid_t child = 0;
+  int rc = ::posix_spawnp(&child, "ps", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  if (rc != 0) {
+    ::close(out[0]);
+    std::fprintf(stderr, "berth: ps: %s\n", std::strerror(rc));
+    return 1;
+  }
+  FILE* p = ::fdopen(out[0], "r");
   char line[4096];
   int pid_col = -1;
   bool header = true;
@@ -143,7 +177,10 @@ int run_ps(const std::vector<pid_t>& pids, const std::vector<std::string>& ps_ar
       }
     }
   }
-  return ::pclose(p) == 0 ? 0 : 1;
+  std::fclose(p);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
 bool is_verb(std::string_view a) {
@@ -179,6 +216,8 @@ std::string find_verb(int argc, char** argv) {
 }  // namespace
 
 int runtime_main(int argc, char** argv) {
+  // A caller that ignores SIGCHLD would make waitpid() lose the container's exit status.
+  ::signal(SIGCHLD, SIG_DFL);
   CLI::App app{"berth runtime: an OCI runtime (runc-compatible command line)"};
   app.name(argc > 0 ? argv[0] : "berth-runc");
   app.require_subcommand(1);
@@ -337,6 +376,15 @@ int runtime_main(int argc, char** argv) {
     std::fprintf(stderr, "berth: %s\n", e.what());
     return 1;
   }
+  // The container inherits fds 3..3+N-1 for --preserve-fds N: they must be the caller's, all
+  // open before we open anything ourselves (so none of ours can land in that range).
+  const int preserve = cf.preserve_fds > 0 ? cf.preserve_fds : exec_preserve;
+  for (int fd = 3; fd < 3 + preserve; ++fd) {
+    if (::fcntl(fd, F_GETFD) < 0) {
+      std::fprintf(stderr, "berth: --preserve-fds %d: fd %d is not open\n", preserve, fd);
+      return 1;
+    }
+  }
   if (auto logged = log.configure(log_path, log_format); !logged) {
     std::fprintf(stderr, "berth: %s\n", logged.error().message.c_str());
     return 1;
@@ -364,7 +412,7 @@ int runtime_main(int argc, char** argv) {
     if (!r) {
       return fail(r.error());
     }
-    std::cout << runtime::state_json(r->state, r->status, r->rootfs).dump(2) << "\n";
+    std::cout << dump_json(runtime::state_json(r->state, r->status, r->rootfs), 2) << "\n";
     return 0;
   }
   if (kill != nullptr && *kill) {
@@ -443,7 +491,7 @@ int runtime_main(int argc, char** argv) {
       for (const auto& c : *r) {
         out.push_back(runtime::state_json(c.state, c.status, c.rootfs));
       }
-      std::cout << out.dump() << "\n";
+      std::cout << dump_json(out) << "\n";
     } else {
       print_table(*r);
     }
@@ -459,7 +507,7 @@ int runtime_main(int argc, char** argv) {
       return fail(pids.error());
     }
     if (format == "json") {
-      std::cout << Json(*pids).dump() << "\n";
+      std::cout << dump_json(Json(*pids)) << "\n";
       return 0;
     }
     return run_ps(*pids, std::vector<std::string>(rest.begin() + 1, rest.end()));
@@ -473,11 +521,11 @@ int runtime_main(int argc, char** argv) {
     if (fs::exists(path)) {
       return fail(Error{Errc::kAlreadyExists, "File " + path + " exists. Remove it first", 0});
     }
-    auto r = fs::atomic_write(path, runtime::spec::default_spec_json().dump(2) + "\n", 0644);
+    auto r = fs::atomic_write(path, dump_json(runtime::spec::default_spec_json(), 2) + "\n", 0644);
     return r ? 0 : fail(r.error());
   }
   if (features != nullptr && *features) {
-    std::cout << runtime::features_json().dump(2) << "\n";
+    std::cout << dump_json(runtime::features_json(), 2) << "\n";
     return 0;
   }
   return 1;

@@ -35,7 +35,7 @@ void RuntimeLog::write(std::string_view level, std::string_view msg) const {
   std::string line;
   if (json_) {
     Json j = {{"level", level}, {"msg", msg}, {"time", runtime::rfc3339_now()}};
-    line = j.dump() + "\n";
+    line = dump_json(j) + "\n";
   } else {
     line = runtime::rfc3339_now() + " " + std::string(level) + ": " + std::string(msg) + "\n";
   }

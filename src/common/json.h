@@ -17,4 +17,11 @@ using OrderedJson = nlohmann::ordered_json;
 // prefixed by `what` (e.g. "config.json").
 Result<Json> parse_json(std::string_view text, std::string_view what);
 
+// `j` as text; `indent` < 0 is compact. Strings that are not valid UTF-8 (paths and ids are
+// bytes) have the bad sequences replaced with U+FFFD instead of throwing.
+template <class J>
+std::string dump_json(const J& j, int indent = -1) {
+  return j.dump(indent, ' ', false, J::error_handler_t::replace);
+}
+
 }  // namespace berth

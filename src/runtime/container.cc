@@ -32,19 +32,6 @@ struct NsRestore {
   UniqueFd original;
 };
 
-std::string rootfs_of(const std::string& bundle, const std::string& config_path) {
-  auto text = fs::read_file(config_path);
-  if (!text) {
-    return "";
-  }
-  auto j = parse_json(*text, "config.json");
-  if (!j || !j->contains("root") || !(*j)["root"].is_object()) {
-    return "";
-  }
-  std::string p = (*j)["root"].value("path", "");
-  return p.empty() || p[0] == '/' ? p : fs::join(bundle, p);
-}
-
 }  // namespace
 
 Runtime::Runtime(std::string root, WarningSink warn)
@@ -212,7 +199,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   st.cgroup_path = cg_path;
   st.cgroup_default = default_cgroup;
   st.annotations = spec.annotations;
-  const std::string creating = state_json(st, Status::kCreating, spec.root_path).dump();
+  const std::string creating = dump_json(state_json(st, Status::kCreating, spec.root_path));
   auto go = process::sync_send(sync.parent.get(), process::SyncType::kGo, creating);
   visit.leave();  // while the init builds its rootfs
   BERTH_TRY(go);
@@ -244,7 +231,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   }
   sync.parent.reset();
   auto poststart = hooks::run(spec.hooks.poststart, "poststart",
-                              state_json(st, Status::kRunning, spec.root_path).dump());
+                              dump_json(state_json(st, Status::kRunning, spec.root_path)));
   if (!poststart) {
     warn_(poststart.error().message);
   }
@@ -324,7 +311,7 @@ Result<void> Runtime::start(const std::string& id) {
   auto spec = saved_spec(st);
   if (spec && !spec->hooks.poststart.empty()) {
     auto r = hooks::run(spec->hooks.poststart, "poststart",
-                        state_json(st, Status::kRunning, spec->root_path).dump());
+                        dump_json(state_json(st, Status::kRunning, spec->root_path)));
     if (!r) {
       warn_(r.error().message);
     }
@@ -335,7 +322,8 @@ Result<void> Runtime::start(const std::string& id) {
 Result<ContainerInfo> Runtime::state(const std::string& id) const {
   BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
   Status s = status_of(st);
-  std::string rootfs = rootfs_of(st.bundle, store_.config_path(id));
+  auto spec = saved_spec(st);
+  std::string rootfs = spec ? spec->root_path : std::string();
   return ContainerInfo{std::move(st), s, std::move(rootfs)};
 }
 
@@ -364,7 +352,7 @@ Result<void> Runtime::destroy(const ContainerState& st, bool run_poststop) {
     auto spec = saved_spec(st);
     if (spec && !spec->hooks.poststop.empty()) {
       auto r = hooks::run(spec->hooks.poststop, "poststop",
-                          state_json(st, Status::kStopped, spec->root_path).dump());
+                          dump_json(state_json(st, Status::kStopped, spec->root_path)));
       if (!r) {
         warn_(r.error().message);
       }
@@ -380,10 +368,11 @@ Result<void> Runtime::force_remove_unreadable(const std::string& id) {
   std::string cgroups_path;
   bool systemd = false;
   if (auto text = fs::read_file(store_.config_path(id))) {
-    if (auto j = parse_json(*text, "config.json"); j && j->contains("linux") &&
-                                                   (*j)["linux"].is_object()) {
-      cgroups_path = (*j)["linux"].value("cgroupsPath", "");
-      systemd = cgroups_path.find(':') != std::string::npos;
+    if (auto j = parse_json(*text, "config.json")) {
+      if (auto spec = spec::parse_spec(*j, "/")) {
+        cgroups_path = spec->linux.cgroups_path;
+        systemd = cgroups_path.find(':') != std::string::npos;
+      }
     }
   }
   BERTH_ASSIGN_OR_RETURN(std::string path, cgroup::resolve_path(cgroups_path, id, systemd));
@@ -451,7 +440,7 @@ Result<int> parse_signal(const std::string& name) {
     }
   }
   if (s.rfind("RTMIN+", 0) == 0) {
-    if (auto off = str::parse_int(s.substr(6)); off && SIGRTMIN + *off <= SIGRTMAX) {
+    if (auto off = str::parse_int(s.substr(6)); off && *off >= 0 && *off <= SIGRTMAX - SIGRTMIN) {
       return SIGRTMIN + static_cast<int>(*off);
     }
   }

@@ -98,6 +98,12 @@ Result<void> Manager::create() {
     if (!r) {
       return tl::unexpected(wrap(std::move(r.error()), "create cgroup"));
     }
+    // A cgroup that already holds processes belongs to someone else: destroying it later would
+    // kill them (runc refuses it too).
+    if (!read_pids(d).empty()) {
+      return make_error(Errc::kAlreadyExists,
+                        "cgroup " + path_ + " is in use by other processes (" + d + ")");
+    }
   }
   if (const V1Hierarchy* h = layout_.find_v1("cpuset")) {
     auto r = init_cpuset(h->mountpoint, path_);

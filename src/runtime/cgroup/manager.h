@@ -50,7 +50,8 @@ class Manager {
   std::vector<std::string> dirs() const;
 
   // mkdir in every hierarchy; v1 cpuset dirs inherit cpus/mems from the parent; on v2 the
-  // ancestors' subtree_control enables the controllers. Errors: kPermissionDenied, kInternal.
+  // ancestors' subtree_control enables the controllers. Errors: kAlreadyExists (the cgroup
+  // exists and holds processes), kPermissionDenied, kInternal.
   Result<void> create();
   // Writes `res` (memory, cpu, cpuset, pids, blkio/io, devices, unified). A knob whose file
   // the kernel lacks (e.g. memsw without swap accounting) is skipped with a warning appended to

@@ -1,4 +1,6 @@
 // cgroup v2 resource files (kernel Documentation/admin-guide/cgroup-v2.rst, runc fs2/*.go).
+#include <algorithm>
+
 #include "common/fs.h"
 #include "runtime/cgroup/manager.h"
 
@@ -39,13 +41,11 @@ Result<void> apply_v2(const std::string& dir, const spec::Resources& res,
     if (m.limit_bytes) {
       BERTH_TRY(knob(dir, "memory.max", max_or(*m.limit_bytes), warnings));
     }
-    if (m.swap_bytes) {
+    if (m.swap_bytes && *m.swap_bytes != 0) {  // 0 = unset, as runc reads it
       // The spec's swap is memory+swap (v1 memsw); v2 limits swap alone.
       std::string v = "max";
-      if (*m.swap_bytes >= 0 && m.limit_bytes && *m.limit_bytes >= 0) {
-        v = std::to_string(*m.swap_bytes - *m.limit_bytes);
-      } else if (*m.swap_bytes == 0) {
-        v = "0";
+      if (*m.swap_bytes > 0 && m.limit_bytes && *m.limit_bytes > 0) {
+        v = std::to_string(std::max<int64_t>(*m.swap_bytes - *m.limit_bytes, 0));
       }
       BERTH_TRY(knob(dir, "memory.swap.max", v, warnings));
     }
@@ -75,11 +75,13 @@ Result<void> apply_v2(const std::string& dir, const spec::Resources& res,
                    warnings));
   }
   if (res.block_io && res.block_io->weight && *res.block_io->weight != 0) {
-    const std::string w = std::to_string(*res.block_io->weight);
+    const uint64_t weight = *res.block_io->weight;
     if (fs::exists(dir + "/io.bfq.weight")) {
-      BERTH_TRY(knob(dir, "io.bfq.weight", w, warnings));
+      BERTH_TRY(knob(dir, "io.bfq.weight", std::to_string(weight), warnings));
     } else {
-      BERTH_TRY(knob(dir, "io.weight", "default " + w, warnings));
+      // blkio's 10..1000 scale onto io.weight's 1..10000 (runc's ConvertBlkIOToIOWeightValue).
+      const uint64_t io = 1 + (weight - 10) * 9999 / 990;
+      BERTH_TRY(knob(dir, "io.weight", "default " + std::to_string(io), warnings));
     }
   }
   if (!res.devices.empty()) {

@@ -66,13 +66,16 @@ Result<void> finalize_process(const spec::Process& p, const std::optional<spec::
       return sys_error(errno, "process.user.additionalGids: setgroups");
     }
   }
+  // cwd first as root (it may be a dir only root can enter, as `exec -u 1000 -w /root`); again
+  // below as the user, whose view is the one that counts when the first try failed.
+  const bool cwd_done = ::chdir(p.cwd.c_str()) == 0;
   if (::setresgid(p.user.gid, p.user.gid, p.user.gid) < 0) {
     return sys_error(errno, "process.user.gid: setgid " + std::to_string(p.user.gid));
   }
   if (::setresuid(p.user.uid, p.user.uid, p.user.uid) < 0) {
     return sys_error(errno, "process.user.uid: setuid " + std::to_string(p.user.uid));
   }
-  if (::chdir(p.cwd.c_str()) < 0) {
+  if (!cwd_done && ::chdir(p.cwd.c_str()) < 0) {
     return sys_error(errno, "process.cwd: chdir `" + p.cwd + "`");
   }
   if (p.capabilities) {

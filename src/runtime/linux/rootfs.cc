@@ -50,8 +50,13 @@ Result<void> prepare_rootfs(const spec::Spec& spec, const MountContext& ctx) {
 
 Result<void> switch_root(const std::string& rootfs, bool use_chroot) {
   if (use_chroot) {
+    // --no-pivot (rootfs on a ramfs, where pivot_root fails): move the rootfs mount over "/"
+    // first, so that no chroot escape reaches the host's tree (runc's msMoveRoot).
     if (::chdir(rootfs.c_str()) < 0) {
       return sys_error(errno, "chdir `" + rootfs + "`");
+    }
+    if (::mount(rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) {
+      return sys_error(errno, "move rootfs `" + rootfs + "` to /");
     }
     if (::chroot(".") < 0) {
       return sys_error(errno, "chroot `" + rootfs + "`");

@@ -92,6 +92,8 @@ void container_init(const InitConfig& cfg) {
   const int fd = cfg.sync_fd;
   std::vector<std::string> warnings;
 
+  // Not dumpable (no ptrace, no /proc/PID/fd) while we hold the runtime's fds; execve resets it.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   // Die with the runtime until we are started; a create whose parent vanished must not linger.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   auto go = sync_recv(fd);
@@ -126,8 +128,7 @@ void container_init(const InitConfig& cfg) {
     child_fail(fd, sys_error(errno, "domainname: setdomainname `" + s.domainname + "`").value());
   }
 
-  const bool new_mntns = s.linux.find_namespace(spec::NamespaceType::kMount) != nullptr;
-  if (new_mntns) {
+  {
     os::MountContext ctx;
     ctx.rootfs = s.root_path;
     ctx.cgroup_layout = cfg.cgroup_layout;
@@ -145,7 +146,7 @@ void container_init(const InitConfig& cfg) {
     }
   }
   INIT_TRY(fd, hooks::run(s.hooks.create_container, "createContainer", state_json));
-  INIT_TRY(fd, os::switch_root(s.root_path, cfg.use_chroot || !new_mntns));
+  INIT_TRY(fd, os::switch_root(s.root_path, cfg.use_chroot));
 
   for (const auto& [key, value] : s.linux.sysctl) {
     std::string path = "/proc/sys/" + key;
@@ -164,9 +165,7 @@ void container_init(const InitConfig& cfg) {
     INIT_TRY(fd, slave);
     console_path = *slave;
   }
-  if (new_mntns) {
-    INIT_TRY(fd, os::finalize_rootfs(s, console_path));
-  }
+  INIT_TRY(fd, os::finalize_rootfs(s, console_path));
   INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
   if (!p.apparmor_profile.empty()) {
     warnings.push_back("process.apparmorProfile `" + p.apparmor_profile +
@@ -214,6 +213,7 @@ void exec_child(const ExecChildConfig& cfg) {
   const spec::Process& p = *cfg.process;
   const int fd = cfg.sync_fd;
   std::vector<std::string> warnings;
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // see container_init
   auto go = sync_recv(fd);
   if (!go || go->type != SyncType::kGo) {
     ::_exit(1);

@@ -6,10 +6,18 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "common/fs.h"
+#include "common/strings.h"
+
 namespace berth::runtime::security {
 
 Result<void> drop_bounding(const std::vector<int>& bounding) {
-  for (int c = 0; c <= CAP_LAST_CAP; ++c) {
+  // The running kernel may know more capabilities than our headers do.
+  int last = CAP_LAST_CAP;
+  if (auto text = fs::read_file("/proc/sys/kernel/cap_last_cap")) {
+    last = static_cast<int>(str::parse_int(str::trim(*text)).value_or(CAP_LAST_CAP));
+  }
+  for (int c = 0; c <= last; ++c) {
     if (std::find(bounding.begin(), bounding.end(), c) != bounding.end()) {
       continue;
     }

@@ -445,23 +445,26 @@ Result<NamespaceType> parse_namespace_type(const std::string& t, const std::stri
   return field_error(p, "unknown namespace type \"" + t + "\"");
 }
 
+// Whether the container has a namespace of type `t` apart from the host's: a new one, or one
+// joined by path that is not the runtime's own.
+bool owns_namespace(const Linux& lx, NamespaceType t) {
+  const Namespace* ns = lx.find_namespace(t);
+  if (ns == nullptr) {
+    return false;
+  }
+  if (ns->path.empty()) {
+    return true;
+  }
+  struct stat theirs, mine;
+  const std::string self = "/proc/self/ns/" + std::string(namespace_proc_name(t));
+  return ::stat(ns->path.c_str(), &theirs) != 0 || ::stat(self.c_str(), &mine) != 0 ||
+         theirs.st_ino != mine.st_ino || theirs.st_dev != mine.st_dev;
+}
+
 // A sysctl must belong to a namespace the container has apart from the host, or it would change
-// the host (runc's validator: ipc sysctls need an ipc ns, net.* a network ns, uts names a uts ns;
-// a namespace joined by path counts unless it is the runtime's own).
+// the host (runc's validator: ipc sysctls need an ipc ns, net.* a network ns, uts names a uts ns).
 Result<void> check_sysctl(const Linux& lx, const std::string& key, const std::string& p) {
-  auto owns = [&](NamespaceType t) {
-    const Namespace* ns = lx.find_namespace(t);
-    if (ns == nullptr) {
-      return false;
-    }
-    if (ns->path.empty()) {
-      return true;
-    }
-    struct stat theirs, mine;
-    const std::string self = "/proc/self/ns/" + std::string(namespace_proc_name(t));
-    return ::stat(ns->path.c_str(), &theirs) != 0 || ::stat(self.c_str(), &mine) != 0 ||
-           theirs.st_ino != mine.st_ino || theirs.st_dev != mine.st_dev;
-  };
+  auto owns = [&](NamespaceType t) { return owns_namespace(lx, t); };
   static const char* const kIpc[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
                                      "kernel.sem",    "kernel.shmall", "kernel.shmmax",
                                      "kernel.shmmni", "kernel.shm_rmid_forced"};
@@ -499,9 +502,6 @@ Result<Linux> parse_linux(const Json& lx, const std::string& p) {
     BERTH_ASSIGN_OR_RETURN(ns.path, get_string(n, "path", np));
     if (out.find_namespace(ns.type) != nullptr) {
       return field_error(np + ".type", "duplicate namespace \"" + t + "\"");
-    }
-    if (!ns.path.empty() && !fs::exists(ns.path)) {
-      return field_error(np + ".path", "namespace path \"" + ns.path + "\" does not exist");
     }
     out.namespaces.push_back(ns);
   }
@@ -576,9 +576,7 @@ Result<Linux> parse_linux(const Json& lx, const std::string& p) {
       }
     }
   }
-  for (const auto& [key, value] : out.sysctl) {
-    BERTH_TRY(check_sysctl(out, key, p + ".sysctl." + key));
-  }
+
   BERTH_ASSIGN_OR_RETURN(out.mount_label, get_string(lx, "mountLabel", p));
   return out;
 }
@@ -777,11 +775,33 @@ Result<Spec> parse_spec(const Json& c, const std::string& bundle) {
     BERTH_ASSIGN_OR_RETURN(s.linux, parse_linux(*lx, "linux"));
   }
   warn_unsupported(c, s.warnings);
-  bool has_uts = s.linux.find_namespace(NamespaceType::kUts) != nullptr;
-  if (!s.hostname.empty() && !has_uts) {
-    return field_error("hostname", "setting the hostname needs a new uts namespace");
+  if (s.linux.find_namespace(NamespaceType::kMount) == nullptr) {
+    // Without one, the rootfs, mounts, masked and read-only paths could only be had by changing
+    // the host's own mount table.
+    return field_error("linux.namespaces", "a mount namespace is required");
   }
   return s;
+}
+
+Result<void> check_against_host(const Spec& s) {
+  for (size_t i = 0; i < s.linux.namespaces.size(); ++i) {
+    const auto& ns = s.linux.namespaces[i];
+    if (!ns.path.empty() && !fs::exists(ns.path)) {
+      return field_error(idx("linux.namespaces", i) + ".path",
+                         "namespace path \"" + ns.path + "\" does not exist");
+    }
+  }
+  for (const auto& [key, value] : s.linux.sysctl) {
+    BERTH_TRY(check_sysctl(s.linux, key, "linux.sysctl." + key));
+  }
+  const bool uts = owns_namespace(s.linux, NamespaceType::kUts);
+  if (!s.hostname.empty() && !uts) {
+    return field_error("hostname", "needs a uts namespace of the container's own");
+  }
+  if (!s.domainname.empty() && !uts) {
+    return field_error("domainname", "needs a uts namespace of the container's own");
+  }
+  return {};
 }
 
 Result<Spec> load_bundle(const std::string& bundle) {
@@ -792,6 +812,7 @@ Result<Spec> load_bundle(const std::string& bundle) {
   }
   BERTH_ASSIGN_OR_RETURN(Json j, parse_json(*text, "config.json"));
   BERTH_ASSIGN_OR_RETURN(Spec s, parse_spec(j, bundle));
+  BERTH_TRY(check_against_host(s));
   if (!fs::is_dir(s.root_path)) {
     return make_error(Errc::kNotFound,
                       "root.path: rootfs \"" + s.root_path + "\" does not exist or is not a directory");

@@ -177,12 +177,17 @@ struct Spec {
   std::vector<std::string> warnings;
 };
 
-// Parses a runtime-spec config. Checks types, required fields and value ranges and names the
-// offending field in the error ("linux.namespaces[1].type: unknown namespace type \"foo\"").
+// Parses a runtime-spec config without looking at the host. Checks types, required fields and
+// value ranges and names the offending field in the error ("linux.namespaces[1].type: unknown namespace type \"foo\"").
 // `bundle` resolves a relative root.path. Errors: kInvalidArgument.
 Result<Spec> parse_spec(const Json& config, const std::string& bundle);
 
-// Reads `<bundle>/config.json` and parses it. Errors: kNotFound (no config.json or rootfs),
+// The checks that look at this host, done once at create (a saved config is re-read later, when
+// a joined namespace may be gone): namespace paths exist; sysctls, hostname and domainname belong
+// to namespaces of the container's own, never the host's. Errors: kInvalidArgument.
+Result<void> check_against_host(const Spec& s);
+
+// Reads `<bundle>/config.json`, parses it and checks it against the host. Errors: kNotFound (no config.json or rootfs),
 // kInvalidArgument (malformed).
 Result<Spec> load_bundle(const std::string& bundle);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <ctime>
 
@@ -26,7 +27,7 @@ std::string_view status_name(Status s) {
 
 Result<void> validate_id(const std::string& id) {
   if (id.empty() || id == "." || id == ".." || id.size() > 1024) {
-    return make_error(Errc::kInvalidArgument, "invalid container id " + Json(id).dump());
+    return make_error(Errc::kInvalidArgument, "invalid container id " + dump_json(Json(id)));
   }
   for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -34,7 +35,7 @@ Result<void> validate_id(const std::string& id) {
     if (!ok) {
       // Quoted as JSON: control characters must not break the one-line error.
       return make_error(Errc::kInvalidArgument,
-                        "invalid container id " + Json(id).dump() + ": only [A-Za-z0-9_+.-] allowed");
+                        "invalid container id " + dump_json(Json(id)) + ": only [A-Za-z0-9_+.-] allowed");
     }
   }
   return {};
@@ -70,15 +71,28 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
     return tl::unexpected(text.error());
   }
   BERTH_ASSIGN_OR_RETURN(Json j, parse_json(*text, "state.json of " + id));
+  if (!j.is_object()) {
+    return make_error(Errc::kDataLoss, "state of container " + id + " is corrupt");
+  }
+  // Typed reads that never throw: a field of the wrong type reads as empty.
+  auto str = [&](const char* k) {
+    auto it = j.find(k);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto num = [&](const char* k) {
+    auto it = j.find(k);
+    return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : uint64_t{0};
+  };
   ContainerState st;
-  st.oci_version = j.value("ociVersion", "");
-  st.id = j.value("id", "");
-  st.bundle = j.value("bundle", "");
-  st.pid = j.value("pid", 0);
-  st.pid_start_ticks = j.value("pidStartTicks", uint64_t{0});
-  st.created = j.value("created", "");
-  st.cgroup_path = j.value("cgroupPath", "");
-  st.cgroup_default = j.value("cgroupDefault", false);
+  st.oci_version = str("ociVersion");
+  st.id = str("id");
+  st.bundle = str("bundle");
+  st.pid = static_cast<pid_t>(std::min<uint64_t>(num("pid"), INT32_MAX));
+  st.pid_start_ticks = num("pidStartTicks");
+  st.created = str("created");
+  st.cgroup_path = str("cgroupPath");
+  auto def = j.find("cgroupDefault");
+  st.cgroup_default = def != j.end() && def->is_boolean() && def->get<bool>();
   if (j.contains("annotations") && j["annotations"].is_object()) {
     for (auto& [k, v] : j["annotations"].items()) {
       if (v.is_string()) {
@@ -103,7 +117,7 @@ Result<void> StateStore::save(const ContainerState& st) const {
   j["cgroupPath"] = st.cgroup_path;
   j["cgroupDefault"] = st.cgroup_default;
   j["annotations"] = st.annotations;
-  return fs::atomic_write(fs::join(dir(st.id), "state.json"), j.dump(), 0600);
+  return fs::atomic_write(fs::join(dir(st.id), "state.json"), dump_json(j), 0600);
 }
 
 Result<void> StateStore::remove(const std::string& id) const {

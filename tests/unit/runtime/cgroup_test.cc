@@ -96,7 +96,7 @@ TEST_F(CgroupFilesTest, V2WritesUnifiedKnobs) {
   EXPECT_EQ(read("cpu.max"), "50000 100000");
   EXPECT_EQ(read("cpuset.cpus"), "0");
   EXPECT_EQ(read("pids.max"), "64");
-  EXPECT_EQ(read("io.weight"), "default 500");
+  EXPECT_EQ(read("io.weight"), "default 4950");  // 500 on blkio's scale
   EXPECT_TRUE(warnings.empty());
 }
 

@@ -81,10 +81,6 @@ TEST(ParseSpec, ErrorsNameTheField) {
        Json::array({{{"type", "RLIMIT_NOFILE"}, {"hard", 10}, {"soft", 10}},
                     {{"type", "RLIMIT_NOFILE"}, {"hard", 20}, {"soft", 20}}}),
        "process.rlimits[1].type: duplicate rlimit \"RLIMIT_NOFILE\""},
-      {"host sysctl", "/linux/sysctl", Json{{"vm.stat_interval", "7"}},
-       "linux.sysctl.vm.stat_interval: is not namespaced: it would change the host"},
-      {"net sysctl without netns", "/linux/sysctl", Json{{"net.ipv4.ip_forward", "1"}},
-       "linux.sysctl.net.ipv4.ip_forward: needs a network namespace of the container's own"},
       {"relative masked path", "/linux/maskedPaths", Json::array({"proc/kcore"}),
        "linux.maskedPaths[0]: must be an absolute path"},
   };
@@ -96,6 +92,35 @@ TEST(ParseSpec, ErrorsNameTheField) {
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().code, Errc::kInvalidArgument);
     EXPECT_EQ(s.error().message.rfind(c.want, 0), 0u) << s.error().message;
+  }
+}
+
+// What would change the host is refused when the config is checked against it.
+TEST(CheckAgainstHost, RefusesWhatWouldChangeTheHost) {
+  struct Case {
+    const char* name;
+    const char* pointer;
+    Json value;
+    const char* want;
+  } cases[] = {
+      {"host sysctl", "/linux/sysctl", Json{{"vm.stat_interval", "7"}},
+       "linux.sysctl.vm.stat_interval: is not namespaced: it would change the host"},
+      {"net sysctl without netns", "/linux/sysctl", Json{{"net.ipv4.ip_forward", "1"}},
+       "linux.sysctl.net.ipv4.ip_forward: needs a network namespace of the container's own"},
+      {"domainname without uts", "/linux/namespaces", Json::array({{{"type", "mount"}}}),
+       "hostname: needs a uts namespace"},
+      {"missing ns path", "/linux/namespaces/0/path", "/no/such/ns",
+       "linux.namespaces[0].path: namespace path \"/no/such/ns\" does not exist"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Json j = minimal();
+    j[Json::json_pointer(c.pointer)] = c.value;
+    auto s = parse_spec(j, "/bundle");
+    ASSERT_TRUE(s) << s.error().message;
+    auto r = check_against_host(*s);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message.rfind(c.want, 0), 0u) << r.error().message;
   }
 }
 
@@ -127,13 +152,15 @@ TEST(ParseSpec, UnsupportedFieldsAreWarnedAboutNotDropped) {
                              "linux.resources.hugepageLimits is not supported by berth; ignored"}));
 }
 
-TEST(ParseSpec, SysctlInTheHostsNetworkNamespaceJoinedByPathIsRefused) {
+TEST(CheckAgainstHost, SysctlInTheHostsNetworkNamespaceJoinedByPathIsRefused) {
   Json j = minimal();
   j["linux"]["namespaces"].push_back({{"type", "network"}, {"path", "/proc/self/ns/net"}});
   j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
   auto s = parse_spec(j, "/b");
-  ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message.find("needs a network namespace"), std::string::npos);
+  ASSERT_TRUE(s);
+  auto r = check_against_host(*s);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("needs a network namespace"), std::string::npos);
 }
 
 TEST(ParseSpec, NamespacedSysctlsAreAccepted) {
@@ -142,15 +169,17 @@ TEST(ParseSpec, NamespacedSysctlsAreAccepted) {
   j["linux"]["namespaces"].push_back({{"type", "ipc"}});
   j["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}, {"kernel.shmmax", "1000000"},
                           {"fs.mqueue.msg_max", "20"}, {"kernel.domainname", "x"}};
-  EXPECT_TRUE(parse_spec(j, "/b"));
+  auto s = parse_spec(j, "/b");
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(check_against_host(*s));
 }
 
-TEST(ParseSpec, HostnameNeedsUtsNamespace) {
+TEST(ParseSpec, MountNamespaceIsRequired) {
   Json j = minimal();
-  j["linux"]["namespaces"] = {{{"type", "mount"}}};
+  j["linux"]["namespaces"] = {{{"type", "pid"}}};
   auto s = parse_spec(j, "/b");
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().message.rfind("hostname:", 0), 0u);
+  EXPECT_EQ(s.error().message, "linux.namespaces: a mount namespace is required");
 }
 
 TEST(ParseSpec, DuplicateNamespaceIsRejected) {
