@@ -35,7 +35,7 @@ void add_create_flags(CLI::App* sub, CreateFlags& f) {
   sub->add_option("--console-socket", f.console_socket, "unix socket that receives the pty master");
   sub->add_option("--pid-file", f.pid_file, "file to write the container's pid to");
   sub->add_flag("--no-pivot", f.no_pivot, "use chroot instead of pivot_root");
-  sub->add_flag("--no-new-keyring", f.no_new_keyring, "accepted for runc compatibility");
+  sub->add_flag("--no-new-keyring", f.no_new_keyring, "keep the caller's session keyring");
   sub->add_option("--preserve-fds", f.preserve_fds, "pass N extra fds (3..) to the process")
       ->check(CLI::Range(0, 1024));
 }
@@ -50,6 +50,7 @@ runtime::CreateOptions to_create_options(const CreateFlags& f, const std::string
   o.no_pivot = f.no_pivot;
   o.systemd_cgroup = systemd;
   o.preserve_fds = f.preserve_fds;
+  o.no_new_keyring = f.no_new_keyring;
   return o;
 }
 

@@ -127,7 +127,16 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
 
   // Namespaces to join (other than user and mount, which the init joins itself) are entered
   // by us around clone(2), so that the init is born inside them; we step back out right after.
+  // Declared after `undo`, so that on any error we are back in our own namespaces before the
+  // undo actions (and hooks) run.
   std::vector<NsRestore> restore;
+  Cleanup step_back;
+  step_back.push([&restore] {
+    for (auto it = restore.rbegin(); it != restore.rend(); ++it) {
+      ::setns(it->original.get(), spec::namespace_clone_flag(it->type));
+    }
+    restore.clear();
+  });
   for (const auto& ns : spec.linux.namespaces) {
     if (ns.path.empty() || ns.type == spec::NamespaceType::kUser ||
         ns.type == spec::NamespaceType::kMount) {
@@ -135,6 +144,9 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
     }
     const std::string self = "/proc/self/ns/" + std::string(spec::namespace_proc_name(ns.type));
     UniqueFd orig(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!orig) {
+      return sys_error(errno, "open `" + self + "`");
+    }
     BERTH_TRY(os::join_namespace(ns.path, ns.type));
     restore.push_back({ns.type, std::move(orig)});
   }
@@ -150,6 +162,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   cfg.cgroup_path = cg_path;
   cfg.unshare_after_userns = unshare_after;
   cfg.late_unshare = late_unshare;
+  cfg.new_keyring = !opts.no_new_keyring;
   cfg.preserve_fds = opts.preserve_fds;
 
   // Declared after `undo`, so on an error we leave the cgroup before it is destroyed.
@@ -161,9 +174,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
     process::container_init(cfg);
   }
   int clone_errno = errno;
-  for (auto& r : restore) {
-    ::setns(r.original.get(), spec::namespace_clone_flag(r.type));
-  }
+  step_back.run();
   if (pid < 0) {
     return sys_error(clone_errno, "clone container init");
   }

@@ -24,6 +24,7 @@ struct CreateOptions {
   std::string console_socket;  // unix socket that receives the pty master (terminal only)
   bool no_pivot = false;       // chroot(2) instead of pivot_root(2)
   bool systemd_cgroup = false; // cgroupsPath is "slice:prefix:name"
+  bool no_new_keyring = false; // keep the caller's session keyring (default: a new one)
   int preserve_fds = 0;        // extra fds (3..) passed to the container process
 };
 

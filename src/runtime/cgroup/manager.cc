@@ -73,6 +73,22 @@ void enable_v2_controllers(const std::string& unified, const std::string& path) 
   }
 }
 
+// `dir` and every cgroup below it, children before their parents (the order rmdir needs).
+std::vector<std::string> subtree(const std::string& dir) {
+  std::vector<std::string> out;
+  if (auto names = fs::list_dir(dir)) {
+    for (const auto& n : *names) {
+      const std::string child = dir + "/" + n;
+      if (fs::is_dir(child)) {
+        auto below = subtree(child);
+        out.insert(out.end(), below.begin(), below.end());
+      }
+    }
+  }
+  out.push_back(dir);
+  return out;
+}
+
 std::vector<pid_t> read_pids(const std::string& dir) {
   std::vector<pid_t> out;
   auto text = fs::read_file(dir + "/cgroup.procs");
@@ -187,18 +203,23 @@ Result<void> Manager::add_process(pid_t pid) {
 }
 
 std::vector<pid_t> Manager::pids() const {
-  if (!layout_.unified.empty() && layout_.pure_v2()) {
-    return read_pids(layout_.unified + path_);
-  }
-  for (const char* c : {"pids", "memory", "freezer"}) {
-    if (const V1Hierarchy* h = layout_.find_v1(c)) {
-      return read_pids(h->mountpoint + path_);
+  std::string top = layout_.unified + path_;
+  if (!layout_.pure_v2()) {
+    top = layout_.v1.front().mountpoint + path_;
+    for (const char* c : {"freezer", "pids", "memory"}) {
+      if (const V1Hierarchy* h = layout_.find_v1(c)) {
+        top = h->mountpoint + path_;
+        break;
+      }
     }
   }
-  if (!layout_.v1.empty()) {
-    return read_pids(layout_.v1.front().mountpoint + path_);
+  // The container may have made cgroups of its own below its root.
+  std::vector<pid_t> out;
+  for (const auto& dir : subtree(top)) {
+    auto p = read_pids(dir);
+    out.insert(out.end(), p.begin(), p.end());
   }
-  return read_pids(layout_.unified + path_);
+  return out;
 }
 
 Result<void> Manager::freeze(bool frozen) {
@@ -254,8 +275,9 @@ void Manager::signal_all(int sig) const {
 
 Result<void> Manager::destroy() {
   using namespace std::chrono_literals;
+  signal_all(SIGKILL);
   if (frozen()) {
-    (void)freeze(false);  // SIGKILL is not delivered to frozen tasks
+    (void)freeze(false);  // the pending SIGKILL lands as the tasks thaw: none runs on
   }
   auto deadline = std::chrono::steady_clock::now() + 2s;
   for (;;) {
@@ -273,16 +295,18 @@ Result<void> Manager::destroy() {
     }
     std::this_thread::sleep_for(1ms);
   }
-  for (const auto& d : dirs()) {
-    for (int attempt = 0;; ++attempt) {
-      if (::rmdir(d.c_str()) == 0 || errno == ENOENT) {
-        break;
+  for (const auto& top : dirs()) {
+    for (const auto& d : subtree(top)) {
+      for (int attempt = 0;; ++attempt) {
+        if (::rmdir(d.c_str()) == 0 || errno == ENOENT) {
+          break;
+        }
+        // EBUSY: a just-killed task is still being reaped by the kernel.
+        if (errno != EBUSY || attempt > 200) {
+          return sys_error(errno, "remove cgroup `" + d + "`");
+        }
+        std::this_thread::sleep_for(1ms);
       }
-      // EBUSY: a just-killed task is still being reaped by the kernel.
-      if (errno != EBUSY || attempt > 200) {
-        return sys_error(errno, "remove cgroup `" + d + "`");
-      }
-      std::this_thread::sleep_for(1ms);
     }
   }
   return {};

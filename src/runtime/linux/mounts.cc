@@ -73,24 +73,6 @@ Result<void> make_mountpoint(const std::string& dest, bool file) {
   return {};
 }
 
-// Read-only and other per-mount flags on a bind need a second, remount call. In a user
-// namespace the kernel keeps ("locks") nodev/nosuid/noexec from the source: add them back.
-Result<void> remount_bind(const std::string& dest, unsigned long flags, const std::string& what) {
-  unsigned long f = MS_BIND | MS_REMOUNT | (flags & ~(MS_BIND | MS_REC | MS_REMOUNT));
-  if (::mount(nullptr, dest.c_str(), nullptr, f, nullptr) == 0) {
-    return {};
-  }
-  struct statvfs sv;
-  if (errno == EPERM && ::statvfs(dest.c_str(), &sv) == 0) {
-    f |= sv.f_flag & (ST_NODEV | ST_NOSUID | ST_NOEXEC | ST_RDONLY | ST_NOATIME | ST_NODIRATIME |
-                      ST_RELATIME);
-    if (::mount(nullptr, dest.c_str(), nullptr, f, nullptr) == 0) {
-      return {};
-    }
-  }
-  return sys_error(errno, what);
-}
-
 Result<void> apply_propagation(const std::string& dest, const MountOptions& o,
                                const std::string& what) {
   for (unsigned long p : o.propagation) {
@@ -146,6 +128,27 @@ Result<void> mount_cgroups(const std::string& dest, const MountOptions& o, const
 }
 
 }  // namespace
+
+// Read-only and other per-mount flags on a bind need a second, remount call. A remount replaces
+// every per-mount flag, so the restrictions the mount already has (nosuid, nodev, noexec: also
+// what the kernel locks in a user namespace) are kept; the remount only ever adds.
+Result<void> remount_bind(const std::string& dest, unsigned long flags, const std::string& what) {
+  unsigned long f = MS_BIND | MS_REMOUNT | (flags & ~(MS_BIND | MS_REC | MS_REMOUNT));
+  struct statvfs sv;
+  if (::statvfs(dest.c_str(), &sv) == 0) {
+    f |= sv.f_flag & (ST_NODEV | ST_NOSUID | ST_NOEXEC);
+  }
+  if (::mount(nullptr, dest.c_str(), nullptr, f, nullptr) == 0) {
+    return {};
+  }
+  if (errno == EPERM && ::statvfs(dest.c_str(), &sv) == 0) {
+    f |= sv.f_flag & (ST_RDONLY | ST_NOATIME | ST_NODIRATIME | ST_RELATIME);
+    if (::mount(nullptr, dest.c_str(), nullptr, f, nullptr) == 0) {
+      return {};
+    }
+  }
+  return sys_error(errno, what);
+}
 
 Result<MountOptions> parse_mount_options(const std::vector<std::string>& options) {
   MountOptions o;
@@ -252,6 +255,12 @@ Result<void> mount_entry(const spec::Mount& m, const MountContext& ctx) {
   MountOptions& o = *opts;
   BERTH_ASSIGN_OR_RETURN(std::string dest, secure_join(ctx.rootfs, m.destination));
   const bool bind = o.bind || m.type == "bind";
+  if (bind && !o.data.empty()) {
+    // A bind mount takes no fs options: an option we do not know (rro, nosymfollow, ...) would
+    // otherwise be dropped and the mount be less strict than asked.
+    return make_error(Errc::kInvalidArgument,
+                      what + ": mount option(s) `" + o.data + "` not supported on a bind mount");
+  }
   if (bind) {
     struct stat st;
     if (::stat(m.source.c_str(), &st) < 0) {

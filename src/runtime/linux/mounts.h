@@ -26,6 +26,10 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
 // leaves rootfs (filepath-securejoin's SecureJoin). Missing components are kept as named.
 Result<std::string> secure_join(const std::string& rootfs, const std::string& path);
 
+// Applies `flags` (ro, nosuid, ...) to the bind mount at `dest` with a remount, adding back the
+// flags the kernel keeps locked in a user namespace. Errors name `what`.
+Result<void> remount_bind(const std::string& dest, unsigned long flags, const std::string& what);
+
 struct MountContext {
   std::string rootfs;          // host path of the container rootfs (already a mount point)
   const cgroup::Layout* cgroup_layout = nullptr;

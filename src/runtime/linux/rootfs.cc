@@ -118,11 +118,7 @@ Result<void> readonly_path(const std::string& path) {
     }
     return sys_error(errno, "bind read-only path `" + path + "`");
   }
-  if (::mount(nullptr, path.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, nullptr) <
-      0) {
-    return sys_error(errno, "remount `" + path + "` read-only");
-  }
-  return {};
+  return remount_bind(path, MS_BIND | MS_RDONLY, "remount `" + path + "` read-only");
 }
 
 }  // namespace
@@ -145,9 +141,7 @@ Result<void> finalize_rootfs(const spec::Spec& spec, const std::string& console_
     BERTH_TRY(mask_path(p));
   }
   if (spec.root_readonly) {
-    if (::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) < 0) {
-      return sys_error(errno, "remount root read-only");
-    }
+    BERTH_TRY(remount_bind("/", MS_BIND | MS_RDONLY, "remount root read-only"));
   }
   unsigned long prop = propagation_flag(spec.linux.rootfs_propagation);
   if (prop != 0 && ::mount(nullptr, "/", nullptr, prop, nullptr) < 0) {

@@ -1,6 +1,8 @@
 #include "runtime/process/init.h"
 
+#include <linux/keyctl.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -116,6 +118,11 @@ void container_init(const InitConfig& cfg) {
   }
   if (cfg.late_unshare != 0 && ::unshare(cfg.late_unshare) < 0) {
     child_fail(fd, sys_error(errno, "unshare cgroup/time namespace").value());
+  }
+  // A session keyring of its own, so containers do not share the caller's keys (runc).
+  if (cfg.new_keyring && ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr) < 0 &&
+      errno != ENOSYS) {
+    child_fail(fd, sys_error(errno, "join a new session keyring").value());
   }
   if (const auto* mnt = s.linux.find_namespace(spec::NamespaceType::kMount);
       mnt != nullptr && !mnt->path.empty()) {

@@ -26,6 +26,7 @@ struct InitConfig {
   const cgroup::Layout* cgroup_layout = nullptr;
   std::string cgroup_path;
   int unshare_after_userns = 0;  // namespaces to unshare after joining a user namespace
+  bool new_keyring = true;       // join a fresh session keyring (runc's default)
   int late_unshare = 0;           // CLONE_NEWCGROUP/CLONE_NEWTIME, once inside the cgroup
   int preserve_fds = 0;
 };

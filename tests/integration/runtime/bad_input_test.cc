@@ -1,5 +1,8 @@
 // Bad input gets one clear line naming the field, a non-zero exit, and nothing left behind
 // (the fixture compares mounts, cgroups, state dirs and processes before and after).
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <fstream>
 
 #include "integration/runtime/fixture.h"
@@ -187,6 +190,46 @@ TEST_F(RuntimeTest, ExecEnvAndCapFlagsTakeOneValueEach) {
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_EQ(o.out, "bar qux\n");
   ASSERT_EQ(rt({"delete", "--force", c}).status, 0);
+}
+
+}  // namespace
+}  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+TEST_F(RuntimeTest, ACgroupHoldingOtherProcessesIsRefusedNotKilled) {
+  const std::string victim = "/sys/fs/cgroup/pids/berth-victim" + id("");
+  if (sh("test -d /sys/fs/cgroup/pids").status != 0) {
+    GTEST_SKIP() << "needs the v1 pids hierarchy";
+  }
+  ASSERT_EQ(sh("mkdir -p " + victim).status, 0);
+  pid_t sleeper = fork();
+  if (sleeper == 0) {
+    std::ofstream(victim + "/cgroup.procs") << getpid();
+    execlp("sleep", "sleep", "30", nullptr);
+    _exit(1);
+  }
+  usleep(100000);
+  Bundle b({"no-such-program"});  // create fails after the cgroup step
+  b.config()["linux"]["cgroupsPath"] = "/berth-victim" + id("");
+  b.save();
+  auto line = error_line(rt({"create", "--bundle", b.dir(), id("victim")}));
+  EXPECT_NE(line.find("is in use by other processes"), std::string::npos) << line;
+  EXPECT_EQ(::kill(sleeper, 0), 0) << "the other process was killed";
+  ::kill(sleeper, SIGKILL);
+  waitpid(sleeper, nullptr, 0);
+  usleep(50000);
+  sh("rmdir /sys/fs/cgroup/*/berth-victim" + id("") + " 2>/dev/null");
+}
+
+TEST_F(RuntimeTest, BindMountWithAnOptionWeCannotHonourIsRefused) {
+  Bundle b({"true"});
+  b.config()["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", "/tmp"},
+                                  {"options", {"rbind", "rro"}}});
+  b.save();
+  EXPECT_EQ(error_line(rt({"run", "--bundle", b.dir(), id("rro")})),
+            "mount `/data`: mount option(s) `rro` not supported on a bind mount");
 }
 
 }  // namespace

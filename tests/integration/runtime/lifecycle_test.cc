@@ -298,3 +298,34 @@ TEST_F(RuntimeTest, PauseFreezesAndResumeThaws) {
 
 }  // namespace
 }  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+TEST_F(RuntimeTest, NoPivotMovesTheRootSoExecSeesOnlyTheContainer) {
+  Bundle b({"sleep", marker_});
+  const std::string c = id("nopivot");
+  ASSERT_EQ(rt({"run", "--detach", "--no-pivot", "--bundle", b.dir(), c}).status, 0);
+  // The rootfs has no /work, /usr or /var: a host view would show them.
+  auto o = rt({"exec", c, "ls", "/"});
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out.find("usr"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("bin"), std::string::npos) << o.out;
+  ASSERT_EQ(rt({"delete", "--force", c}).status, 0);
+}
+
+TEST_F(RuntimeTest, DeleteRemovesCgroupsTheContainerMadeBelowItsOwn) {
+  Bundle b({"sleep", marker_});
+  const std::string c = id("nested");
+  ASSERT_EQ(rt({"run", "--detach", "--bundle", b.dir(), c}).status, 0);
+  // As a container manager inside would: a child cgroup holding a process.
+  ASSERT_EQ(sh("mkdir /sys/fs/cgroup/pids/berth/" + c + "/sub").status, 0);
+  int pid = Json::parse(rt({"state", c}).out)["pid"].get<int>();
+  sh("echo " + std::to_string(pid) + " > /sys/fs/cgroup/pids/berth/" + c + "/sub/cgroup.procs");
+  auto del = rt({"delete", "--force", c});
+  EXPECT_EQ(del.status, 0) << del.err;
+  EXPECT_NE(sh("test -d /sys/fs/cgroup/pids/berth/" + c).status, 0);
+}
+
+}  // namespace
+}  // namespace berth::test
