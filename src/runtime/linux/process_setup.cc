@@ -43,8 +43,12 @@ Result<void> apply_rlimits(const std::vector<spec::Rlimit>& rlimits,
   return {};
 }
 
-Result<void> finalize_process(const spec::Process& p, const std::optional<spec::Seccomp>& seccomp,
-                              bool setgroups_allowed) {
+Result<std::unique_ptr<security::SeccompFilter>> finalize_process(
+    const spec::Process& p, const std::optional<spec::Seccomp>& seccomp, bool setgroups_allowed) {
+  std::unique_ptr<security::SeccompFilter> filter;
+  if (seccomp) {
+    BERTH_ASSIGN_OR_RETURN(filter, security::compile_seccomp(*seccomp));
+  }
   if (p.user.umask) {
     ::umask(static_cast<mode_t>(*p.user.umask));
   } else {
@@ -57,8 +61,9 @@ Result<void> finalize_process(const spec::Process& p, const std::optional<spec::
     BERTH_TRY(security::drop_bounding(p.capabilities->bounding));
   }
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while we still have it.
-  if (seccomp && !p.no_new_privileges) {
-    BERTH_TRY(security::load_seccomp(*seccomp));
+  if (filter && !p.no_new_privileges) {
+    BERTH_TRY(filter->load());
+    filter.reset();
   }
   if (setgroups_allowed) {
     std::vector<gid_t> groups(p.user.additional_gids.begin(), p.user.additional_gids.end());
@@ -87,10 +92,7 @@ Result<void> finalize_process(const spec::Process& p, const std::optional<spec::
   if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     return sys_error(errno, "set no_new_privs");
   }
-  if (seccomp && p.no_new_privileges) {
-    BERTH_TRY(security::load_seccomp(*seccomp));
-  }
-  return {};
+  return filter;  // with no_new_privs: loaded by the caller right before execve
 }
 
 Result<std::string> find_executable(const std::string& arg0, const std::vector<std::string>& env) {

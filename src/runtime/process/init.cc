@@ -23,7 +23,7 @@ namespace {
 
 #define INIT_TRY(fd, expr)                   \
   do {                                       \
-    auto init_try_r_ = (expr);               \
+    const auto& init_try_r_ = (expr);        \
     if (!init_try_r_) {                      \
       child_fail((fd), init_try_r_.error()); \
     }                                        \
@@ -70,7 +70,7 @@ Result<std::string> setup_terminal(const spec::Process& p, int console_socket, i
 }
 
 [[noreturn]] void do_exec(int sync_fd, const spec::Process& p, const std::string& path,
-                          int preserve_fds) {
+                          int preserve_fds, const security::SeccompFilter* filter) {
   auto env = os::with_home(p.env, p.user.uid);
   auto argv = cstrs(p.args);
   auto envp = cstrs(env);
@@ -81,6 +81,12 @@ Result<std::string> setup_terminal(const spec::Process& p, int console_socket, i
   ::sigprocmask(SIG_SETMASK, &all, nullptr);
   for (int sig = 1; sig < NSIG; ++sig) {
     ::signal(sig, SIG_DFL);
+  }
+  // Last of all, so that nothing of ours runs under the container's filter.
+  if (filter != nullptr) {
+    if (auto loaded = filter->load(); !loaded) {
+      fail_after_start(sync_fd, loaded.error());
+    }
   }
   ::execve(path.c_str(), argv.data(), envp.data());
   fail_after_start(sync_fd, sys_error(errno, "exec `" + path + "`").value());
@@ -187,7 +193,8 @@ void container_init(const InitConfig& cfg) {
     auto sg = fs::read_file("/proc/self/setgroups");
     setgroups_allowed = !sg || sg->find("deny") == std::string::npos;
   }
-  INIT_TRY(fd, os::finalize_process(p, s.linux.seccomp, setgroups_allowed));
+  auto filter = os::finalize_process(p, s.linux.seccomp, setgroups_allowed);
+  INIT_TRY(fd, filter);
   auto exe = os::find_executable(p.args[0], p.env);
   INIT_TRY(fd, exe);
 
@@ -213,7 +220,7 @@ void container_init(const InitConfig& cfg) {
   if (!hr) {
     fail_after_start(fd, hr.error());
   }
-  do_exec(fd, p, *exe, cfg.preserve_fds);
+  do_exec(fd, p, *exe, cfg.preserve_fds, filter->get());
 }
 
 void exec_child(const ExecChildConfig& cfg) {
@@ -230,11 +237,12 @@ void exec_child(const ExecChildConfig& cfg) {
   }
   INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
   send_warnings(fd, warnings);
-  INIT_TRY(fd, os::finalize_process(p, *cfg.seccomp, cfg.setgroups_allowed));
+  auto filter = os::finalize_process(p, *cfg.seccomp, cfg.setgroups_allowed);
+  INIT_TRY(fd, filter);
   auto exe = os::find_executable(p.args[0], p.env);
   INIT_TRY(fd, exe);
   INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
-  do_exec(fd, p, *exe, cfg.preserve_fds);
+  do_exec(fd, p, *exe, cfg.preserve_fds, filter->get());
 }
 
 }  // namespace berth::runtime::process

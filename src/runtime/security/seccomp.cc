@@ -35,26 +35,32 @@ scmp_compare op_of(spec::SeccompOp op) {
   return SCMP_CMP_EQ;
 }
 
-struct Filter {
-  scmp_filter_ctx ctx;
-  ~Filter() { seccomp_release(ctx); }
-};
-
 }  // namespace
 
-Result<void> load_seccomp(const spec::Seccomp& sc) {
+SeccompFilter::~SeccompFilter() { seccomp_release(static_cast<scmp_filter_ctx>(ctx_)); }
+
+Result<void> SeccompFilter::load() const {
+  int rc = seccomp_load(static_cast<scmp_filter_ctx>(ctx_));
+  if (rc < 0) {
+    return sys_error(-rc, "load seccomp filter");
+  }
+  return {};
+}
+
+Result<std::unique_ptr<SeccompFilter>> compile_seccomp(const spec::Seccomp& sc) {
   BERTH_ASSIGN_OR_RETURN(uint32_t def, action_of(sc.default_action, sc.default_errno_ret));
-  Filter f{seccomp_init(def)};
-  if (f.ctx == nullptr) {
+  scmp_filter_ctx ctx = seccomp_init(def);
+  if (ctx == nullptr) {
     return make_error(Errc::kInternal, "linux.seccomp: seccomp_init failed");
   }
+  auto filter = std::make_unique<SeccompFilter>(ctx);  // owns ctx from here on
   // We set no_new_privs ourselves, from process.noNewPrivileges.
-  seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_NNP, 0);
+  seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
   for (const auto& flag : sc.flags) {
     if (flag == "SECCOMP_FILTER_FLAG_LOG") {
-      seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_LOG, 1);
+      seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
     } else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
-      seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_SSB, 1);
+      seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
     } else if (flag != "SECCOMP_FILTER_FLAG_TSYNC") {
       return make_error(Errc::kInvalidArgument, "linux.seccomp.flags: unknown flag `" + flag + "`");
     }
@@ -68,7 +74,7 @@ Result<void> load_seccomp(const spec::Seccomp& sc) {
       return make_error(Errc::kInvalidArgument,
                         "linux.seccomp.architectures: unknown architecture `" + arch + "`");
     }
-    int rc = seccomp_arch_add(f.ctx, token);
+    int rc = seccomp_arch_add(ctx, token);
     if (rc < 0 && rc != -EEXIST) {
       return sys_error(-rc, "linux.seccomp.architectures: add `" + arch + "`");
     }
@@ -96,18 +102,18 @@ Result<void> load_seccomp(const spec::Seccomp& sc) {
       }
       int rc = 0;
       if (rule.args.empty()) {
-        rc = seccomp_rule_add(f.ctx, act, nr, 0);
+        rc = seccomp_rule_add(ctx, act, nr, 0);
       } else if (!repeated) {
         std::vector<scmp_arg_cmp> cmps;
         for (const auto& a : rule.args) {
           cmps.push_back(to_cmp(a));
         }
-        rc = seccomp_rule_add_array(f.ctx, act, nr, static_cast<unsigned>(cmps.size()),
+        rc = seccomp_rule_add_array(ctx, act, nr, static_cast<unsigned>(cmps.size()),
                                     cmps.data());
       } else {
         for (const auto& a : rule.args) {
           scmp_arg_cmp c = to_cmp(a);
-          rc = seccomp_rule_add_array(f.ctx, act, nr, 1, &c);
+          rc = seccomp_rule_add_array(ctx, act, nr, 1, &c);
           if (rc < 0) {
             break;
           }
@@ -119,11 +125,7 @@ Result<void> load_seccomp(const spec::Seccomp& sc) {
       }
     }
   }
-  int rc = seccomp_load(f.ctx);
-  if (rc < 0) {
-    return sys_error(-rc, "load seccomp filter");
-  }
-  return {};
+  return filter;
 }
 
 }  // namespace berth::runtime::security
