@@ -99,6 +99,13 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
   if (!joined) {
     BERTH_TRY(cgroups.add_process(pid));
   }
+  if (opts.process.oom_score_adj) {
+    auto r = fs::write_control("/proc/" + std::to_string(pid) + "/oom_score_adj",
+                               std::to_string(*opts.process.oom_score_adj));
+    if (!r) {
+      warn_("process.oomScoreAdj: " + r.error().message);
+    }
+  }
   BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kGo));
   BERTH_ASSIGN_OR_RETURN(UniqueFd pty_master,
                          process::await_ready(sync.parent.get(), warn_, nullptr));

@@ -244,6 +244,9 @@ Result<void> Manager::freeze(bool frozen) {
       return {};
     }
     if (std::chrono::steady_clock::now() > deadline) {
+      if (frozen) {
+        (void)freeze(false);  // not left half frozen (runc thaws back too)
+      }
       return make_error(Errc::kDeadlineExceeded,
                         "cgroup " + path_ + " did not become " + check_want);
     }

@@ -21,7 +21,7 @@
 namespace berth::runtime::process {
 namespace {
 
-#define INIT_TRY(fd, expr)                   \
+#define BERTH_INIT_TRY(fd, expr)             \
   do {                                       \
     const auto& init_try_r_ = (expr);        \
     if (!init_try_r_) {                      \
@@ -111,7 +111,7 @@ void container_init(const InitConfig& cfg) {
   const std::string& state_json = go->text;
   const spec::Namespace* userns = s.linux.find_namespace(spec::NamespaceType::kUser);
   if (userns != nullptr && !userns->path.empty()) {
-    INIT_TRY(fd, os::join_namespace(userns->path, spec::NamespaceType::kUser));
+    BERTH_INIT_TRY(fd, os::join_namespace(userns->path, spec::NamespaceType::kUser));
   }
   if (cfg.unshare_after_userns != 0 && ::unshare(cfg.unshare_after_userns) < 0) {
     child_fail(fd, sys_error(errno, "unshare namespaces").value());
@@ -132,7 +132,7 @@ void container_init(const InitConfig& cfg) {
   }
   if (const auto* mnt = s.linux.find_namespace(spec::NamespaceType::kMount);
       mnt != nullptr && !mnt->path.empty()) {
-    INIT_TRY(fd, os::join_namespace(mnt->path, spec::NamespaceType::kMount));
+    BERTH_INIT_TRY(fd, os::join_namespace(mnt->path, spec::NamespaceType::kMount));
   }
   if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) < 0) {
     child_fail(fd, sys_error(errno, "hostname: sethostname `" + s.hostname + "`").value());
@@ -149,17 +149,17 @@ void container_init(const InitConfig& cfg) {
     const auto* cg = s.linux.find_namespace(spec::NamespaceType::kCgroup);
     ctx.new_cgroupns = cg != nullptr && cg->path.empty();
     ctx.in_userns = userns != nullptr;
-    INIT_TRY(fd, os::prepare_rootfs(s, ctx));
+    BERTH_INIT_TRY(fd, os::prepare_rootfs(s, ctx));
   }
   if (!s.hooks.prestart.empty() || !s.hooks.create_runtime.empty()) {
-    INIT_TRY(fd, sync_send(fd, SyncType::kHooks));
+    BERTH_INIT_TRY(fd, sync_send(fd, SyncType::kHooks));
     auto done = sync_recv(fd);
     if (!done || done->type != SyncType::kHooksDone) {
       ::_exit(1);
     }
   }
-  INIT_TRY(fd, hooks::run(s.hooks.create_container, "createContainer", state_json));
-  INIT_TRY(fd, os::switch_root(s.root_path, cfg.use_chroot));
+  BERTH_INIT_TRY(fd, hooks::run(s.hooks.create_container, "createContainer", state_json));
+  BERTH_INIT_TRY(fd, os::switch_root(s.root_path, cfg.use_chroot));
 
   for (const auto& [key, value] : s.linux.sysctl) {
     std::string path = "/proc/sys/" + key;
@@ -175,11 +175,11 @@ void container_init(const InitConfig& cfg) {
   std::string console_path;
   if (p.terminal) {
     auto slave = setup_terminal(p, cfg.console_socket, fd);
-    INIT_TRY(fd, slave);
+    BERTH_INIT_TRY(fd, slave);
     console_path = *slave;
   }
-  INIT_TRY(fd, os::finalize_rootfs(s, console_path));
-  INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
+  BERTH_INIT_TRY(fd, os::finalize_rootfs(s, console_path));
+  BERTH_INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
   if (!p.apparmor_profile.empty()) {
     warnings.push_back("process.apparmorProfile `" + p.apparmor_profile +
                        "` ignored: AppArmor is not supported");
@@ -194,13 +194,13 @@ void container_init(const InitConfig& cfg) {
     setgroups_allowed = !sg || sg->find("deny") == std::string::npos;
   }
   auto filter = os::finalize_process(p, s.linux.seccomp, setgroups_allowed);
-  INIT_TRY(fd, filter);
+  BERTH_INIT_TRY(fd, filter);
   auto exe = os::find_executable(p.args[0], p.env);
-  INIT_TRY(fd, exe);
+  BERTH_INIT_TRY(fd, exe);
 
   // From here on the container outlives `create`, whose exit must not kill us.
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
+  BERTH_INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
   if (cfg.start == StartMode::kFifo) {
     char byte;
     ssize_t n;
@@ -233,15 +233,15 @@ void exec_child(const ExecChildConfig& cfg) {
     ::_exit(1);
   }
   if (p.terminal) {
-    INIT_TRY(fd, setup_terminal(p, cfg.console_socket, fd));
+    BERTH_INIT_TRY(fd, setup_terminal(p, cfg.console_socket, fd));
   }
-  INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
+  BERTH_INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
   send_warnings(fd, warnings);
   auto filter = os::finalize_process(p, *cfg.seccomp, cfg.setgroups_allowed);
-  INIT_TRY(fd, filter);
+  BERTH_INIT_TRY(fd, filter);
   auto exe = os::find_executable(p.args[0], p.env);
-  INIT_TRY(fd, exe);
-  INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
+  BERTH_INIT_TRY(fd, exe);
+  BERTH_INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
   do_exec(fd, p, *exe, cfg.preserve_fds, filter->get());
 }
 

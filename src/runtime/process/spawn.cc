@@ -33,8 +33,10 @@ pid_t spawn_in_cgroup(int flags, cgroup::Manager& cgroups, CgroupVisit& visit, b
     args.cgroup = static_cast<uint64_t>(v2.get());
     pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
     into_v2 = pid >= 0;
-    if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) {
-      return -1;  // a real failure, not an old kernel
+    // An old kernel, or a sandbox whose seccomp filter refuses clone3: fall back to clone.
+    if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP &&
+        errno != EPERM) {
+      return -1;
     }
   }
   if (pid < 0) {

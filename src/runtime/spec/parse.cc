@@ -750,6 +750,14 @@ Result<Spec> parse_spec(const Json& c, const std::string& bundle) {
     BERTH_ASSIGN_OR_RETURN(mount.type, get_string(m, "type", mp));
     BERTH_ASSIGN_OR_RETURN(mount.source, get_string(m, "source", mp));
     BERTH_ASSIGN_OR_RETURN(mount.options, get_strings(m, "options", mp));
+    const bool bind = mount.type == "bind" ||
+                      std::find(mount.options.begin(), mount.options.end(), "bind") !=
+                          mount.options.end() ||
+                      std::find(mount.options.begin(), mount.options.end(), "rbind") !=
+                          mount.options.end();
+    if (bind && !mount.source.empty() && mount.source[0] != '/') {
+      mount.source = fs::join(bundle, mount.source);  // relative to the bundle, as in runc
+    }
     s.mounts.push_back(std::move(mount));
   }
   BERTH_ASSIGN_OR_RETURN(const Json* proc, get_object(c, "process", p));
