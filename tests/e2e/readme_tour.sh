@@ -9,10 +9,12 @@ id=web-tour-$$
 image=localhost/berth-tour-busybox-$$
 holder=
 cleanup() {
-  [ -n "$holder" ] && kill "$holder" 2>/dev/null
+  local rc=$?  # the tour's verdict; cleaning up must not change it
+  if [ -n "$holder" ]; then kill "$holder" 2>/dev/null || true; fi
   "$build/berth" runtime --root "$root" delete --force "$id" >/dev/null 2>&1 || true
   podman rmi -f "$image" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  rm -rf "$work" || true
+  exit "$rc"
 }
 trap cleanup EXIT
 cd "$work"
