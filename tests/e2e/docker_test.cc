@@ -93,6 +93,10 @@ TEST_F(DockerTest, RunWithBerthAsTheRuntime) {
 
 TEST_F(DockerTest, DetachedExecLimitsAndStop) {
   const std::string name = "berth-e2e-" + std::to_string(getpid());
+  struct RemoveContainer {
+    std::string name;
+    ~RemoveContainer() { docker("rm -f " + name + " >/dev/null 2>&1"); }  // on every path
+  } remove{name};
   auto started = docker("run -d --name " + name + " --memory 64m " + run_flags() + kImage +
                         " sleep 1000");
   ASSERT_EQ(started.status, 0) << started.err;
@@ -104,7 +108,6 @@ TEST_F(DockerTest, DetachedExecLimitsAndStop) {
   EXPECT_EQ(docker("stop -t 1 " + name).status, 0);
   EXPECT_EQ(docker("inspect --format '{{.State.Status}} {{.State.ExitCode}}' " + name).out,
             "exited 137\n");
-  EXPECT_EQ(docker("rm " + name).status, 0);
 }
 
 TEST_F(DockerTest, InteractiveTerminal) {

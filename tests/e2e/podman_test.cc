@@ -68,6 +68,10 @@ TEST_F(PodmanTest, MemoryLimitReachesTheCgroup) {
 
 TEST_F(PodmanTest, ExecAndStop) {
   const std::string name = "berth-e2e-" + std::to_string(getpid());
+  struct RemoveContainer {
+    std::string cmd;
+    ~RemoveContainer() { sh(cmd); }  // on every path out of the test
+  } remove{"podman rm -f " + name + " >/dev/null 2>&1"};
   auto started = podman("run -d --name " + name + " " + kImage + " sleep " + marker_);
   ASSERT_EQ(started.status, 0) << started.err;
   auto e = podman("exec " + name + " sh -c 'echo exec-ok; cat /proc/1/cmdline'");
@@ -77,7 +81,6 @@ TEST_F(PodmanTest, ExecAndStop) {
   EXPECT_EQ(stop.status, 0) << stop.err;
   auto state = podman("inspect --format '{{.State.Status}}' " + name);
   EXPECT_EQ(state.out, "exited\n");
-  EXPECT_EQ(podman("rm " + name).status, 0);
 }
 
 }  // namespace
