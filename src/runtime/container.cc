@@ -224,10 +224,17 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   if (!opts.pid_file.empty()) {
     BERTH_TRY(fs::atomic_write(fs::absolute(opts.pid_file), std::to_string(pid), 0644));
   }
-  undo.release();
   if (fifo_start) {
+    // The init dies with us until it knows its state is saved; it acknowledges before we go.
+    BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kCommitted));
+    BERTH_ASSIGN_OR_RETURN(process::SyncMessage ack, process::sync_recv(sync.parent.get()));
+    if (ack.type != process::SyncType::kCommitted) {
+      return make_error(Errc::kInternal, "unexpected message from container init");
+    }
+    undo.release();
     return 0;  // `create`: the init now waits on the exec fifo
   }
+  undo.release();
 
   process::forward_signals_to(pid);
   BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kStart));

@@ -118,7 +118,8 @@ void container_init(const InitConfig& cfg) {
   }
   if (userns != nullptr) {
     // Become root of the user namespace (ids are mapped by now).
-    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) {
+    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0 ||
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
       child_fail(fd, sys_error(errno, "become root in the user namespace").value());
     }
   }
@@ -198,10 +199,18 @@ void container_init(const InitConfig& cfg) {
   auto exe = os::find_executable(p.args[0], p.env);
   BERTH_INIT_TRY(fd, exe);
 
-  // From here on the container outlives `create`, whose exit must not kill us.
-  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  // Again: a change of credentials has cleared it. Until the runtime has recorded us, its death
+  // must take us along.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   BERTH_INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
   if (cfg.start == StartMode::kFifo) {
+    // `create` has saved our state: from here on we outlive it.
+    auto committed = sync_recv(fd);
+    if (!committed || committed->type != SyncType::kCommitted) {
+      ::_exit(1);
+    }
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    BERTH_INIT_TRY(fd, sync_send(fd, SyncType::kCommitted));
     char byte;
     ssize_t n;
     do {
@@ -215,6 +224,7 @@ void container_init(const InitConfig& cfg) {
     if (!start || start->type != SyncType::kStart) {
       ::_exit(1);
     }
+    ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);  // `run -d` exits once we have exec'd
   }
   auto hr = hooks::run(s.hooks.start_container, "startContainer", state_json);
   if (!hr) {

@@ -22,6 +22,7 @@ enum class SyncType : uint32_t {
   kError = 6,        // child -> parent: err = errno, text = message
   kStart = 7,        // parent -> child (run): exec now
   kPty = 8,          // child -> parent: a pty master follows as an fd
+  kCommitted = 9,    // create: parent -> child "state saved", child -> parent "outliving you"
 };
 
 struct SyncMessage {
