@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
 #include <climits>
 
 #include "common/fs.h"
@@ -246,6 +247,40 @@ Result<std::string> secure_join(const std::string& rootfs, const std::string& pa
   return out;
 }
 
+namespace {
+
+// Opens `dest` (O_PATH) and checks that what was opened lies inside `rootfs`: a path checked by
+// secure_join can be swapped for a symlink before it is used (a volume shared with a running
+// container), but an fd cannot. Mounting on "/proc/self/fd/N" then hits exactly what was checked
+// (runc's approach to CVE-2021-30465).
+struct Target {
+  UniqueFd fd;
+  std::string proc_path;  // "/proc/self/fd/N"
+};
+Result<Target> open_target(const std::string& dest, const std::string& rootfs,
+                           const std::string& what) {
+  Target t;
+  t.fd.reset(::open(dest.c_str(), O_PATH | O_CLOEXEC));
+  if (!t.fd) {
+    return sys_error(errno, what + ": open mount point");
+  }
+  t.proc_path = "/proc/self/fd/" + std::to_string(t.fd.get());
+  char real[PATH_MAX];
+  ssize_t n = ::readlink(t.proc_path.c_str(), real, sizeof real - 1);
+  if (n < 0) {
+    return sys_error(errno, what + ": resolve mount point");
+  }
+  std::string_view r(real, static_cast<size_t>(n));
+  if (r != rootfs && (r.size() <= rootfs.size() || r.substr(0, rootfs.size()) != rootfs ||
+                      r[rootfs.size()] != '/')) {
+    return make_error(Errc::kPermissionDenied,
+                      what + ": mount point escaped the rootfs (now " + std::string(r) + ")");
+  }
+  return t;
+}
+
+}  // namespace
+
 Result<void> mount_entry(const spec::Mount& m, const MountContext& ctx) {
   const std::string what = "mount `" + m.destination + "`";
   auto opts = parse_mount_options(m.options);
@@ -267,12 +302,17 @@ Result<void> mount_entry(const spec::Mount& m, const MountContext& ctx) {
       return sys_error(errno, what + ": source `" + m.source + "`");
     }
     BERTH_TRY(make_mountpoint(dest, !S_ISDIR(st.st_mode)));
-    BERTH_TRY(do_mount(m.source.c_str(), dest, nullptr, MS_BIND | (o.flags & MS_REC), "",
-                       what + ": bind `" + m.source + "`"));
-    if (o.flags & ~(MS_BIND | MS_REC)) {
-      BERTH_TRY(remount_bind(dest, o.flags, what + ": remount"));
+    {
+      BERTH_ASSIGN_OR_RETURN(Target t, open_target(dest, ctx.rootfs, what));
+      BERTH_TRY(do_mount(m.source.c_str(), t.proc_path, nullptr, MS_BIND | (o.flags & MS_REC), "",
+                         what + ": bind `" + m.source + "`"));
     }
-    return apply_propagation(dest, o, what);
+    // The new mount is reached through a fresh, checked fd as well.
+    BERTH_ASSIGN_OR_RETURN(Target mounted, open_target(dest, ctx.rootfs, what));
+    if (o.flags & ~(MS_BIND | MS_REC)) {
+      BERTH_TRY(remount_bind(mounted.proc_path, o.flags, what + ": remount"));
+    }
+    return apply_propagation(mounted.proc_path, o, what);
   }
   BERTH_TRY(make_mountpoint(dest, false));
   if (m.type == "cgroup" || m.type == "cgroup2") {
@@ -283,7 +323,8 @@ Result<void> mount_entry(const spec::Mount& m, const MountContext& ctx) {
     return apply_propagation(dest, o, what);
   }
   const char* source = m.source.empty() ? m.type.c_str() : m.source.c_str();
-  if (::mount(source, dest.c_str(), m.type.c_str(), o.flags,
+  BERTH_ASSIGN_OR_RETURN(Target t, open_target(dest, ctx.rootfs, what));
+  if (::mount(source, t.proc_path.c_str(), m.type.c_str(), o.flags,
               o.data.empty() ? nullptr : o.data.c_str()) < 0) {
     int err = errno;
     // sysfs cannot be mounted without owning the network namespace: bind the host's instead.

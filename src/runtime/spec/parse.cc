@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 
 #include "common/fs.h"
 #include "runtime/spec/spec.h"
@@ -824,6 +825,11 @@ Result<Spec> load_bundle(const std::string& bundle) {
   if (!fs::is_dir(s.root_path)) {
     return make_error(Errc::kNotFound,
                       "root.path: rootfs \"" + s.root_path + "\" does not exist or is not a directory");
+  }
+  // Without symlinks: mount points are checked against it by their real paths.
+  if (char* real = ::realpath(s.root_path.c_str(), nullptr)) {
+    s.root_path = real;
+    ::free(real);
   }
   if (!s.process) {
     return field_error("process", "required field is missing");
