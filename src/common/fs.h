@@ -15,7 +15,8 @@ namespace berth::fs {
 Result<std::string> read_file(const std::string& path);
 
 // Writes `data` to an existing file (no create, no truncate beyond O_TRUNC): for
-// cgroup and /proc control files, where one write() is one command.
+// cgroup and /proc control files, where one write() is one command. Errors: kNotFound (no such
+// knob), kInvalidArgument (the kernel refused the value), kPermissionDenied, kResourceExhausted.
 Result<void> write_control(const std::string& path, std::string_view data);
 
 // Writes `data` to `path` atomically: a temp file in the same dir, fsync-free rename.
@@ -25,7 +26,7 @@ Result<void> atomic_write(const std::string& path, std::string_view data, mode_t
 // mkdir -p with `mode` for the dirs it creates. Errors: kPermissionDenied, kInternal.
 Result<void> mkdir_all(const std::string& path, mode_t mode = 0755);
 
-// rm -rf; a missing path is not an error.
+// rm -rf; a missing path is not an error. Errors: kPermissionDenied, kConflict (busy mount).
 Result<void> remove_all(const std::string& path);
 
 bool exists(const std::string& path);

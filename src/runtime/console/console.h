@@ -22,12 +22,14 @@ struct Pty {
 Result<Pty> open_pty(unsigned rows, unsigned cols);
 
 // Makes `slave` the controlling terminal and stdin/stdout/stderr (setsid + TIOCSCTTY).
+// Errors: kPermissionDenied, kInternal.
 Result<void> make_controlling(int slave);
 
 // Connects to the unix socket at `path`. Errors: kNotFound, kPermissionDenied.
 Result<UniqueFd> connect_socket(const std::string& path);
 
 // Sends `fd` over `sock` with SCM_RIGHTS; `name` travels as the message body.
+// Errors: kInternal (the peer is gone).
 Result<void> send_fd(int sock, int fd, std::string_view name);
 // Receives one fd sent by send_fd. Errors: kDataLoss (no fd in the message).
 Result<UniqueFd> recv_fd(int sock);

@@ -12,14 +12,18 @@
 namespace berth::runtime::os {
 
 // Everything before the root switch: rootfs propagation, rootfs bind, every spec mount,
-// default and spec devices, /dev symlinks.
+// default and spec devices, /dev symlinks. Errors: those of mount_entry, and kPermissionDenied /
+// kInternal for the propagation change and the rootfs bind.
 Result<void> prepare_rootfs(const spec::Spec& spec, const MountContext& ctx);
 
-// Makes rootfs "/" with pivot_root(2) (or chroot(2) when `use_chroot`), detaching the old root.
+// Makes rootfs "/" with pivot_root(2), detaching the old root; with `use_chroot` (--no-pivot)
+// the rootfs mount is moved over "/" and chroot(2)ed into. Errors: kInvalidArgument (rootfs not
+// a mount point / on a ramfs), kPermissionDenied.
 Result<void> switch_root(const std::string& rootfs, bool use_chroot);
 
 // After the root switch: masked and read-only paths, a read-only root, /dev/console for a
-// terminal, rootfsPropagation. `console_path` is the pty slave path or "".
+// terminal, rootfsPropagation. `console_path` is the pty slave path or "". Missing masked or
+// read-only paths are skipped. Errors: kPermissionDenied, kInternal.
 Result<void> finalize_rootfs(const spec::Spec& spec, const std::string& console_path);
 
 // Devices (devices.cc): the six default devices when /dev is not bound from the host, the

@@ -35,8 +35,10 @@ struct SyncMessage {
 struct SyncPair {
   UniqueFd parent, child;
 };
+// Errors: kResourceExhausted (out of fds).
 Result<SyncPair> make_sync_pair();
 
+// One message; `text` up to 1 MiB. Errors: kInternal (the peer is gone: EPIPE/ECONNRESET).
 Result<void> sync_send(int fd, SyncType type, std::string_view text = {}, int32_t err = 0,
                        int32_t pid = 0);
 // Errors: kUnavailable when the other side closed (the init died).

@@ -6,7 +6,8 @@
 
 namespace berth::runtime::security {
 
-// Drops every capability not in `bounding` from the bounding set (PR_CAPBSET_DROP).
+// Drops every capability the kernel knows (cap_last_cap) that is not in `bounding` from the
+// bounding set (PR_CAPBSET_DROP). Errors: kPermissionDenied (no CAP_SETPCAP).
 Result<void> drop_bounding(const std::vector<int>& bounding);
 
 // Sets the effective, permitted and inheritable sets, then raises the ambient ones.

@@ -47,9 +47,12 @@ class StateStore {
   Result<void> reserve(const std::string& id);
   // Errors: kInvalidArgument (bad id), kNotFound ("container does not exist"), kDataLoss.
   Result<ContainerState> load(const std::string& id) const;
+  // Atomically replaces state.json. Errors: kNotFound (dir gone), kPermissionDenied.
   Result<void> save(const ContainerState& st) const;
+  // rm -rf of the container's dir. Errors: kInvalidArgument (bad id), kPermissionDenied.
   Result<void> remove(const std::string& id) const;
   // Ids of all containers under root, sorted; a missing root is an empty list.
+  // Errors: kNotFound/kPermissionDenied when root exists but cannot be read as a directory.
   Result<std::vector<std::string>> list() const;
 
  private:
