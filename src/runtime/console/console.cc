@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -116,23 +117,41 @@ Result<UniqueFd> recv_fd(int sock) {
   return UniqueFd(fd);
 }
 
+namespace {
+volatile sig_atomic_t g_winch = 0;
+void on_winch(int) { g_winch = 1; }
+
+void copy_window_size(int master) {
+  winsize ws{};
+  if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+    ::ioctl(master, TIOCSWINSZ, &ws);
+  }
+}
+}  // namespace
+
 void proxy_terminal(int master) {
+  // Our terminal's size follows us: SIGWINCH resizes the container's pty.
+  struct sigaction sa {};
+  sa.sa_handler = on_winch;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGWINCH, &sa, nullptr);  // no SA_RESTART: poll() returns EINTR
   termios saved{};
   bool raw = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved) == 0;
   if (raw) {
     termios t = saved;
     ::cfmakeraw(&t);
     ::tcsetattr(STDIN_FILENO, TCSANOW, &t);
-    winsize ws{};
-    if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
-      ::ioctl(master, TIOCSWINSZ, &ws);
-    }
+    copy_window_size(master);
   }
   pollfd fds[2] = {{master, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
   char buf[16384];
   bool stdin_open = true;
   for (;;) {
     int n = ::poll(fds, stdin_open ? 2 : 1, -1);
+    if (g_winch) {
+      g_winch = 0;
+      copy_window_size(master);
+    }
     if (n < 0) {
       if (errno == EINTR) {
         continue;

@@ -35,7 +35,8 @@ Result<void> send_fd(int sock, int fd, std::string_view name);
 Result<UniqueFd> recv_fd(int sock);
 
 // Copies between our stdin/stdout and `master` until the master side closes (the container's
-// last holder of the slave exits). Puts our terminal in raw mode meanwhile when stdin is a tty.
+// last holder of the slave exits). Puts our terminal in raw mode meanwhile when stdin is a tty,
+// and passes our window size on at start and on every SIGWINCH.
 void proxy_terminal(int master);
 
 }  // namespace berth::runtime::console
