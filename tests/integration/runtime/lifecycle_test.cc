@@ -329,3 +329,24 @@ TEST_F(RuntimeTest, DeleteRemovesCgroupsTheContainerMadeBelowItsOwn) {
 
 }  // namespace
 }  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+TEST_F(RuntimeTest, ForegroundTerminalIsProxiedWithOurWindowSize) {
+  Bundle b({"sh", "-c", "tty; stty size"});
+  b.config()["process"]["terminal"] = true;
+  b.save();
+  // script(1) gives us a terminal; we set its size and run the container in it.
+  auto o = run({"script", "-qec",
+                "stty rows 41 cols 101; " + berth_binary() + " runtime --root " + root_ +
+                    " run --bundle " + b.dir() + " " + id("fgtty"),
+                "/dev/null"},
+               "", /*hold_stdin=*/true);
+  EXPECT_EQ(o.status, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("/dev/pts/0"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("41 101"), std::string::npos) << o.out;
+}
+
+}  // namespace
+}  // namespace berth::test
