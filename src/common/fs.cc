@@ -102,7 +102,7 @@ Result<void> mkdir_all(const std::string& path, mode_t mode) {
 Result<void> remove_all(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
-  if (ec) {
+  if (ec && ec.value() != ENOENT) {  // gone meanwhile (a concurrent remove) is what we wanted
     return sys_error(ec.value(), "remove `" + path + "`");
   }
   return {};

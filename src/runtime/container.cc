@@ -356,6 +356,9 @@ Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
   if (s == Status::kStopped) {
     return make_error(Errc::kFailedPrecondition, "container " + id + " is not running");
   }
+  if (st.pid <= 1) {
+    return make_error(Errc::kDataLoss, "state of container " + id + " is corrupt");
+  }
   if (::kill(st.pid, signal) < 0) {
     return sys_error(errno, "kill container " + id);
   }

@@ -224,6 +224,9 @@ std::vector<pid_t> Manager::pids() const {
 
 Result<void> Manager::freeze(bool frozen) {
   using namespace std::chrono_literals;
+  if (is_root()) {
+    return make_error(Errc::kInvalidArgument, "refusing to freeze the root cgroup");
+  }
   std::string file, want, check_file, check_want;
   if (const V1Hierarchy* h = layout_.find_v1("freezer")) {
     file = check_file = h->mountpoint + path_ + "/freezer.state";
@@ -271,6 +274,9 @@ bool Manager::frozen() const {
 }
 
 void Manager::signal_all(int sig) const {
+  if (is_root()) {
+    return;  // never the host's processes
+  }
   for (pid_t p : pids()) {
     ::kill(p, sig);
   }
@@ -278,6 +284,9 @@ void Manager::signal_all(int sig) const {
 
 Result<void> Manager::destroy() {
   using namespace std::chrono_literals;
+  if (is_root()) {
+    return make_error(Errc::kInvalidArgument, "refusing to destroy the root cgroup");
+  }
   signal_all(SIGKILL);
   if (frozen()) {
     (void)freeze(false);  // the pending SIGKILL lands as the tasks thaw: none runs on

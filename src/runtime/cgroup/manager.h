@@ -46,6 +46,8 @@ class Manager {
   Manager(Layout layout, std::string path) : layout_(std::move(layout)), path_(std::move(path)) {}
 
   const std::string& path() const { return path_; }
+  // The root of the hierarchies (path "" or "/"): never killed, frozen or destroyed.
+  bool is_root() const { return path_.empty() || path_ == "/"; }
   // Directory of this cgroup in each hierarchy that exists.
   std::vector<std::string> dirs() const;
 

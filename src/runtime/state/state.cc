@@ -100,7 +100,11 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
       }
     }
   }
-  if (st.id != id) {
+  // A state without its own cgroup or with a pid that is not a container's would point delete
+  // and kill at the host (the root cgroup, pid 1): treat it as corrupt.
+  if (st.id != id || st.cgroup_path.empty() || st.cgroup_path == "/" ||
+      st.cgroup_path[0] != '/' || st.cgroup_path.find("..") != std::string::npos ||
+      (st.pid != 0 && st.pid <= 1)) {
     return make_error(Errc::kDataLoss, "state of container " + id + " is corrupt");
   }
   return st;

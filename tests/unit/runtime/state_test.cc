@@ -79,3 +79,25 @@ TEST(ParseSignal, NamesNumbersAndErrors) {
 
 }  // namespace
 }  // namespace berth::runtime
+
+namespace berth::runtime {
+namespace {
+
+// A state that would aim delete/kill at the host (root cgroup, pid 1) is corrupt, never obeyed.
+TEST_F(StateStoreTest, StateThatPointsAtTheHostIsCorrupt) {
+  StateStore s(root_);
+  ASSERT_TRUE(s.reserve("x"));
+  for (const char* text : {R"({"id":"x"})", "[]", "null", R"({"id":5})", R"({"id":"x","pid":"x"})",
+                           R"({"id":"x","cgroupPath":"/","pid":5})",
+                           R"({"id":"x","cgroupPath":"/berth/../..","pid":5})",
+                           R"({"id":"x","cgroupPath":"/berth/x","pid":1})"}) {
+    SCOPED_TRACE(text);
+    ASSERT_TRUE(fs::atomic_write(s.dir("x") + "/state.json", text));
+    auto st = s.load("x");
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::kDataLoss);
+  }
+}
+
+}  // namespace
+}  // namespace berth::runtime
