@@ -165,10 +165,12 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   cfg.new_keyring = !opts.no_new_keyring;
   cfg.preserve_fds = opts.preserve_fds;
 
-  // Declared after `undo`, so on an error we leave the cgroup before it is destroyed.
-  process::CgroupVisit visit;
+  // Born in the container's cgroups; from inside a new user namespace the init cannot write the
+  // host's cgroup files, and we write its pid for it (below) instead.
+  const bool child_joins_v1 = (clone_flags & CLONE_NEWUSER) == 0;
+  cfg.join_v1 = child_joins_v1 ? &cgroups : nullptr;
   bool joined = false;
-  pid_t pid = process::spawn_in_cgroup(clone_flags, cgroups, visit, joined);
+  pid_t pid = process::spawn_in_cgroup(clone_flags, cgroups, child_joins_v1, joined);
   if (pid == 0) {
     sync.parent.reset();
     process::container_init(cfg);
@@ -211,9 +213,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   st.cgroup_default = default_cgroup;
   st.annotations = spec.annotations;
   const std::string creating = dump_json(state_json(st, Status::kCreating, spec.root_path));
-  auto go = process::sync_send(sync.parent.get(), process::SyncType::kGo, creating);
-  visit.leave();  // while the init builds its rootfs
-  BERTH_TRY(go);
+  BERTH_TRY(process::sync_send(sync.parent.get(), process::SyncType::kGo, creating));
   BERTH_ASSIGN_OR_RETURN(
       UniqueFd pty_master,
       process::await_ready(sync.parent.get(), warn_, [&]() -> Result<void> {

@@ -64,11 +64,14 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
     auto sg = fs::read_file("/proc/" + std::to_string(st.pid) + "/setgroups");
     cfg.setgroups_allowed = !sg || sg->find("deny") == std::string::npos;
   }
-  process::CgroupVisit visit;
   bool joined = false;
-  pid_t pid = process::spawn_in_cgroup(0, cgroups, visit, joined);
+  pid_t pid = process::spawn_in_cgroup(0, cgroups, /*child_joins_v1=*/true, joined);
   if (pid == 0) {
     sync.parent.reset();
+    // Still the host's root here (before joining the container's user namespace).
+    if (auto r = cgroups.join_v1_self(); !r) {
+      process::child_fail(cfg.sync_fd, r.error());
+    }
     for (const auto& h : nss) {
       if (h.type != spec::NamespaceType::kPid &&
           ::setns(h.fd.get(), spec::namespace_clone_flag(h.type)) < 0) {
@@ -82,7 +85,6 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
     process::exec_child(cfg);
   }
   int clone_errno = errno;
-  visit.leave();
   if (own_pidns) {
     ::setns(own_pidns.get(), CLONE_NEWPID);
   }

@@ -150,38 +150,14 @@ Result<void> Manager::apply(const spec::Resources& res, std::vector<std::string>
   return {};
 }
 
-Result<std::vector<std::string>> Manager::enter_v1() {
-  BERTH_ASSIGN_OR_RETURN(std::string self, fs::read_file("/proc/thread-self/cgroup"));
-  std::vector<std::string> back;
-  for (const auto& line : str::split(self, '\n')) {
-    // "ID:controllers:path"; v2 has an empty controller list.
-    auto first = line.find(':');
-    auto second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos || second == first + 1) {
-      continue;
-    }
-    auto controllers = str::split(line.substr(first + 1, second - first - 1), ',');
-    for (const auto& h : layout_.v1) {
-      if (h.controllers == controllers) {
-        back.push_back(h.mountpoint + line.substr(second + 1) + "/tasks");
-      }
-    }
-  }
-  std::vector<std::string> entered;
+Result<void> Manager::join_v1_self() const {
   for (const auto& h : layout_.v1) {
     auto r = fs::write_control(h.mountpoint + path_ + "/tasks", "0");
     if (!r) {
-      leave_v1(back);
       return tl::unexpected(wrap(std::move(r.error()), "join cgroup"));
     }
   }
-  return back;
-}
-
-void Manager::leave_v1(const std::vector<std::string>& tasks_files) {
-  for (const auto& f : tasks_files) {
-    (void)fs::write_control(f, "0");
-  }
+  return {};
 }
 
 UniqueFd Manager::open_v2_dir() const {

@@ -61,15 +61,13 @@ class Manager {
   Result<void> apply(const spec::Resources& res, std::vector<std::string>& warnings);
   // Moves `pid` into the cgroup in every hierarchy. Errors: kNotFound, kResourceExhausted.
   Result<void> add_process(pid_t pid);
-  // Moves the calling thread into this cgroup in every v1 hierarchy by writing "0" to `tasks`,
-  // and returns the `tasks` files of where it was, for leave_v1(). A child cloned meanwhile is
-  // born inside. Only for a single-threaded caller. Unlike a cgroup.procs write of another pid,
-  // a thread moving itself skips the kernel's cgroup_threadgroup_rwsem, whose write side waits
-  // for an RCU grace period (5-20 ms here) - the largest single cost of a container start.
-  // Errors: kPermissionDenied, kNotFound (the caller is back where it was on error).
-  Result<std::vector<std::string>> enter_v1();
-  // Moves the calling thread back (best effort) to the cgroups enter_v1() returned.
-  static void leave_v1(const std::vector<std::string>& tasks_files);
+  // Moves the calling thread into this cgroup in every v1 hierarchy by writing "0" to `tasks`.
+  // For a single-threaded process (a freshly cloned container init) that moves the process.
+  // Unlike a cgroup.procs write of another pid, a thread moving itself skips the kernel's
+  // cgroup_threadgroup_rwsem, whose write side waits for an RCU grace period (5-20 ms here).
+  // Needs the host's privileges over the cgroup files (not from inside a new user namespace).
+  // Errors: kPermissionDenied, kNotFound.
+  Result<void> join_v1_self() const;
   // The v2 dir (unified hierarchy) opened for clone3's CLONE_INTO_CGROUP; invalid when none.
   UniqueFd open_v2_dir() const;
 

@@ -104,6 +104,9 @@ void container_init(const InitConfig& cfg) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   // Die with the runtime until we are started; a create whose parent vanished must not linger.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (cfg.join_v1 != nullptr) {
+    BERTH_INIT_TRY(fd, cfg.join_v1->join_v1_self());
+  }
   auto go = sync_recv(fd);
   if (!go || go->type != SyncType::kGo) {
     ::_exit(1);

@@ -24,6 +24,7 @@ struct InitConfig {
   StartMode start = StartMode::kSync;
   bool use_chroot = false;     // --no-pivot, or no mount namespace
   const cgroup::Layout* cgroup_layout = nullptr;
+  const cgroup::Manager* join_v1 = nullptr;  // moves itself into these v1 cgroups first
   std::string cgroup_path;
   int unshare_after_userns = 0;  // namespaces to unshare after joining a user namespace
   bool new_keyring = true;       // join a fresh session keyring (runc's default)

@@ -13,16 +13,8 @@
 
 namespace berth::runtime::process {
 
-void CgroupVisit::leave() {
-  cgroup::Manager::leave_v1(back_);
-  back_.clear();
-}
-
-pid_t spawn_in_cgroup(int flags, cgroup::Manager& cgroups, CgroupVisit& visit, bool& joined) {
-  auto back = cgroups.enter_v1();
-  if (back) {
-    visit.back_ = std::move(*back);
-  }
+pid_t spawn_in_cgroup(int flags, const cgroup::Manager& cgroups, bool child_joins_v1,
+                      bool& joined) {
   UniqueFd v2 = cgroups.open_v2_dir();
   pid_t pid = -1;
   bool into_v2 = false;
@@ -43,7 +35,7 @@ pid_t spawn_in_cgroup(int flags, cgroup::Manager& cgroups, CgroupVisit& visit, b
     pid = static_cast<pid_t>(::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, 0));
   }
   if (pid > 0) {
-    joined = back.has_value() && (into_v2 || !v2);
+    joined = child_joins_v1 && (into_v2 || !v2);
   }
   return pid;
 }

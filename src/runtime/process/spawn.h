@@ -16,30 +16,15 @@
 
 namespace berth::runtime::process {
 
-// The runtime's own stay in the container's v1 cgroups while it clones (see spawn_in_cgroup).
-// Leaving moves it back; the destructor leaves too, so declare it after any Cleanup that
-// destroys the cgroup: it then runs first.
-class CgroupVisit {
- public:
-  CgroupVisit() = default;
-  CgroupVisit(const CgroupVisit&) = delete;
-  CgroupVisit& operator=(const CgroupVisit&) = delete;
-  ~CgroupVisit() { leave(); }
-  void leave();
-
- private:
-  friend pid_t spawn_in_cgroup(int, cgroup::Manager&, CgroupVisit&, bool&);
-  std::vector<std::string> back_;  // our own v1 `tasks` files
-};
-
-// fork(2) with namespace flags `flags`, the child born in the container's cgroups: the v1 ones
-// through the caller's own membership (it moves its thread in with `tasks` <- "0", which unlike
-// a cgroup.procs write of another pid does not wait for an RCU grace period), the v2 one through
-// clone3's CLONE_INTO_CGROUP. Without a new stack the raw syscalls return twice like fork
-// (crun's syscall_clone): 0 in the child, its pid in the caller, -1 with errno on failure. Sets
-// `joined` when no cgroup.procs write is needed afterwards. Call visit.leave() once the child is
-// busy.
-pid_t spawn_in_cgroup(int flags, cgroup::Manager& cgroups, CgroupVisit& visit, bool& joined);
+// fork(2) with namespace flags `flags`, the child born in the container's v2 cgroup through
+// clone3's CLONE_INTO_CGROUP; when `child_joins_v1`, the child then moves itself into the v1
+// cgroups (Manager::join_v1_self). Neither writes another pid to cgroup.procs, which waits for an
+// RCU grace period (5-20 ms here), and the runtime itself never enters the container's cgroups
+// (where a pids limit would count it and a concurrent delete would kill it). Without a new stack
+// the raw syscalls return twice like fork (crun's syscall_clone): 0 in the child, its pid in the
+// caller, -1 with errno on failure. Sets `joined` when no cgroup.procs write is needed afterwards.
+pid_t spawn_in_cgroup(int flags, const cgroup::Manager& cgroups, bool child_joins_v1,
+                      bool& joined);
 
 // Reads the child's messages until kReady: warnings go to `warn`, kHooks runs `on_hooks` and
 // answers kHooksDone, a terminal master (kPty) is returned (invalid when none).

@@ -39,3 +39,27 @@ TEST_F(RuntimeTest, HalfACpuQuotaShowsThrottling) {
 
 }  // namespace
 }  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+// The runtime never sits in the container's cgroups, so a limit of one process fits the init.
+TEST_F(RuntimeTest, PidsLimitOfOneRunsASingleProcessAndExec) {
+  Bundle b({"sleep", marker_});
+  b.config()["linux"]["resources"]["pids"] = {{"limit", 2}};
+  b.save();
+  const std::string c = id("pids1");
+  auto r = rt({"run", "--detach", "--bundle", b.dir(), c});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto e = rt({"exec", c, "true"});
+  EXPECT_EQ(e.status, 0) << e.err;
+  ASSERT_EQ(rt({"delete", "--force", c}).status, 0);
+  Bundle one({"true"});
+  one.config()["linux"]["resources"]["pids"] = {{"limit", 1}};
+  one.save();
+  auto o = rt({"run", "--bundle", one.dir(), id("pidsone")});
+  EXPECT_EQ(o.status, 0) << o.err;
+}
+
+}  // namespace
+}  // namespace berth::test
