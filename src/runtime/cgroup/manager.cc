@@ -106,6 +106,17 @@ std::vector<pid_t> read_pids(const std::string& dir) {
 }  // namespace
 
 Result<void> Manager::create() {
+  // A delete of the last other container prunes the shared parent ("/berth") and may do so
+  // between our mkdir and our first write: make the dirs again then.
+  for (int attempt = 0;; ++attempt) {
+    auto r = create_once();
+    if (r || r.error().code != Errc::kNotFound || attempt == 5) {
+      return r;
+    }
+  }
+}
+
+Result<void> Manager::create_once() {
   if (!layout_.unified.empty() && layout_.pure_v2()) {
     enable_v2_controllers(layout_.unified, path_);
   }
@@ -134,20 +145,12 @@ Result<void> Manager::apply(const spec::Resources& res, std::vector<std::string>
   if (layout_.pure_v2()) {
     return internal::apply_v2(layout_.unified + path_, res, warnings);
   }
-  BERTH_TRY(internal::apply_v1(layout_, path_, res, warnings));
   if (!res.unified.empty()) {
-    if (layout_.unified.empty()) {
-      return make_error(Errc::kInvalidArgument,
-                        "linux.resources.unified: this host has no cgroup v2 hierarchy");
-    }
-    for (const auto& [file, value] : res.unified) {
-      if (file.find('/') != std::string::npos) {
-        return make_error(Errc::kInvalidArgument, "linux.resources.unified: bad key `" + file + "`");
-      }
-      BERTH_TRY(fs::write_control(layout_.unified + path_ + "/" + file, value));
-    }
+    // On a v1 or hybrid host the v2 hierarchy has no resource controllers (runc refuses too).
+    return make_error(Errc::kInvalidArgument,
+                      "linux.resources.unified: needs a cgroup v2 host (this one is v1/hybrid)");
   }
-  return {};
+  return internal::apply_v1(layout_, path_, res, warnings);
 }
 
 Result<void> Manager::join_v1_self() const {

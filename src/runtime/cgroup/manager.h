@@ -90,6 +90,7 @@ class Manager {
   Result<void> destroy_and_prune_parent();
 
  private:
+  Result<void> create_once();
   Layout layout_;
   std::string path_;
 };

@@ -80,7 +80,7 @@ Result<void> apply_v2(const std::string& dir, const spec::Resources& res,
       BERTH_TRY(knob(dir, "io.bfq.weight", std::to_string(weight), warnings));
     } else {
       // blkio's 10..1000 scale onto io.weight's 1..10000 (runc's ConvertBlkIOToIOWeightValue).
-      const uint64_t io = 1 + (weight - 10) * 9999 / 990;
+      const uint64_t io = 1 + (std::max<uint64_t>(weight, 10) - 10) * 9999 / 990;
       BERTH_TRY(knob(dir, "io.weight", "default " + std::to_string(io), warnings));
     }
   }
@@ -88,8 +88,17 @@ Result<void> apply_v2(const std::string& dir, const spec::Resources& res,
     BERTH_TRY(apply_v2_devices(dir, res.devices));
   }
   for (const auto& [file, value] : res.unified) {
-    if (file.find('/') != std::string::npos || file.empty()) {
-      return make_error(Errc::kInvalidArgument, "linux.resources.unified: bad key `" + file + "`");
+    // Resource knobs only: membership, freezing and the tree's shape are the runtime's business.
+    static const char* const kForbidden[] = {"cgroup.procs", "cgroup.threads", "cgroup.freeze",
+                                             "cgroup.kill", "cgroup.subtree_control",
+                                             "cgroup.type"};
+    bool forbidden = file.empty() || file.find('/') != std::string::npos;
+    for (const char* f : kForbidden) {
+      forbidden = forbidden || file == f;
+    }
+    if (forbidden) {
+      return make_error(Errc::kInvalidArgument, "linux.resources.unified: key `" + file +
+                                                    "` is not a resource setting");
     }
     BERTH_TRY(knob(dir, file, value, warnings));
   }

@@ -359,8 +359,8 @@ Result<Resources> parse_resources(const Json& r, const std::string& p) {
   if (bio) {
     BlockIoResources b;
     BERTH_ASSIGN_OR_RETURN(b.weight, get_int<uint16_t>(*bio, "weight", p + ".blockIO"));
-    if (b.weight && *b.weight != 0 && (*b.weight < 10 || *b.weight > 1000)) {
-      return field_error(p + ".blockIO.weight", "must be between 10 and 1000");
+    if (b.weight && *b.weight > 1000) {  // bfq takes 1..1000; runc passes small values on
+      return field_error(p + ".blockIO.weight", "must be between 1 and 1000");
     }
     res.block_io = b;
   }

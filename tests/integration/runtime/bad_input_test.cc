@@ -234,3 +234,23 @@ TEST_F(RuntimeTest, BindMountWithAnOptionWeCannotHonourIsRefused) {
 
 }  // namespace
 }  // namespace berth::test
+
+namespace berth::test {
+namespace {
+
+TEST_F(RuntimeTest, UnifiedResourcesOnAV1HostAreRefused) {
+  auto layout = sh("stat -fc %T /sys/fs/cgroup").out;
+  if (layout == "cgroup2fs\n") {
+    GTEST_SKIP() << "pure v2 host: unified resources are allowed here";
+  }
+  Bundle b({"true"});
+  b.config()["linux"]["resources"]["unified"] = {{"cgroup.procs", "1"}};
+  b.save();
+  EXPECT_EQ(error_line(rt({"run", "--bundle", b.dir(), id("unified")})),
+            "linux.resources: linux.resources.unified: needs a cgroup v2 host (this one is "
+            "v1/hybrid)");
+  EXPECT_EQ(sh("grep -c '^0::/$' /proc/1/cgroup").out, "1\n");  // pid 1 stayed where it was
+}
+
+}  // namespace
+}  // namespace berth::test
