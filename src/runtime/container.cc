@@ -285,26 +285,22 @@ Status Runtime::status_of(const ContainerState& st) const {
   return s;
 }
 
-Result<void> Runtime::pause(const std::string& id) {
-  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
-  Status s = status_of(st);
-  if (s != Status::kRunning) {
-    return make_error(Errc::kFailedPrecondition, "cannot pause container " + id + ": it is " +
-                                                     std::string(status_name(s)));
-  }
-  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
-  return cgroup::Manager(layout, st.cgroup_path).freeze(true);
-}
+Result<void> Runtime::pause(const std::string& id) { return set_frozen(id, true); }
 
-Result<void> Runtime::resume(const std::string& id) {
+Result<void> Runtime::resume(const std::string& id) { return set_frozen(id, false); }
+
+Result<void> Runtime::set_frozen(const std::string& id, bool frozen) {
   BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
-  Status s = status_of(st);
-  if (s != Status::kPaused) {
-    return make_error(Errc::kFailedPrecondition, "cannot resume container " + id + ": it is " +
-                                                     std::string(status_name(s)) + ", not paused");
+  const Status s = status_of(st);
+  const Status want = frozen ? Status::kRunning : Status::kPaused;
+  if (s != want) {
+    return make_error(Errc::kFailedPrecondition,
+                      std::string(frozen ? "cannot pause" : "cannot resume") + " container " + id +
+                          ": it is " + std::string(status_name(s)) + ", not " +
+                          std::string(status_name(want)));
   }
   BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
-  return cgroup::Manager(layout, st.cgroup_path).freeze(false);
+  return cgroup::Manager(layout, st.cgroup_path).freeze(frozen);
 }
 
 Result<void> Runtime::start(const std::string& id) {

@@ -85,6 +85,7 @@ class Runtime {
   Result<int> create_container(const CreateOptions& opts, bool fifo_start, bool detach);
   Result<void> destroy(const ContainerState& st, bool run_poststop);
   Result<void> force_remove_unreadable(const std::string& id);
+  Result<void> set_frozen(const std::string& id, bool frozen);
   // The config.json saved at create, parsed (exec and delete need it; the bundle may be gone).
   Result<spec::Spec> saved_spec(const ContainerState& st) const;
   // current_status() plus "paused" from the cgroup freezer.
