@@ -59,4 +59,14 @@ std::optional<uint64_t> parse_uint(std::string_view s) {
   return v;
 }
 
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (const auto& s : v) {
+    out.push_back(const_cast<char*>(s.c_str()));
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
 }  // namespace berth::str

@@ -17,4 +17,7 @@ std::string_view trim(std::string_view s);
 std::optional<int64_t> parse_int(std::string_view s);
 std::optional<uint64_t> parse_uint(std::string_view s);
 
+// argv/envp for exec*(): pointers into `v` plus a terminating nullptr (valid while `v` lives).
+std::vector<char*> c_strings(const std::vector<std::string>& v);
+
 }  // namespace berth::str

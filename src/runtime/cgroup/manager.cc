@@ -315,4 +315,23 @@ Result<void> Manager::destroy_and_prune_parent() {
   return {};
 }
 
+namespace internal {
+
+Result<void> write_knob(const std::string& dir, const std::string& file, const std::string& value,
+                        std::string_view label, std::string_view missing,
+                        std::vector<std::string>& warnings) {
+  auto r = fs::write_control(dir + "/" + file, value);
+  if (!r) {
+    if (r.error().sys_errno == ENOENT) {
+      warnings.push_back(std::string(label) + ": " + file + " " + std::string(missing) +
+                         "; ignored");
+      return {};
+    }
+    return tl::unexpected(Error{Errc::kInvalidArgument, r.error().message, r.error().sys_errno});
+  }
+  return {};
+}
+
+}  // namespace internal
+
 }  // namespace berth::runtime::cgroup

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -103,6 +104,11 @@ Result<void> apply_v2(const std::string& dir, const spec::Resources& res,
                       std::vector<std::string>& warnings);
 // v2 device rules need a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup dir.
 Result<void> apply_v2_devices(const std::string& dir, const std::vector<spec::DeviceRule>& rules);
+// Writes `value` to `dir`/`file`. A knob the kernel lacks becomes a warning
+// ("<label>: <file> <missing>; ignored"); a value it refuses is kInvalidArgument.
+Result<void> write_knob(const std::string& dir, const std::string& file, const std::string& value,
+                        std::string_view label, std::string_view missing,
+                        std::vector<std::string>& warnings);
 // Convert cpu shares (2..262144) to cgroup v2 cpu.weight (1..10000), as runc does.
 uint64_t shares_to_weight(uint64_t shares);
 }  // namespace internal

@@ -5,19 +5,10 @@
 namespace berth::runtime::cgroup::internal {
 namespace {
 
-// Writes one knob; a missing file becomes a warning rather than a failure.
+// A knob this kernel lacks (memsw without swap accounting, blkio without bfq) is a warning.
 Result<void> knob(const std::string& dir, const char* file, const std::string& value,
                   std::vector<std::string>& warnings) {
-  auto r = fs::write_control(dir + "/" + file, value);
-  if (!r) {
-    if (r.error().sys_errno == ENOENT) {
-      warnings.push_back(std::string("cgroup v1: ") + file +
-                         " is not supported by this kernel; ignored");
-      return {};
-    }
-    return tl::unexpected(Error{Errc::kInvalidArgument, r.error().message, r.error().sys_errno});
-  }
-  return {};
+  return write_knob(dir, file, value, "cgroup v1", "is not supported by this kernel", warnings);
 }
 
 std::string dir_of(const Layout& l, const char* controller, const std::string& path) {

@@ -9,16 +9,8 @@ namespace {
 
 Result<void> knob(const std::string& dir, const std::string& file, const std::string& value,
                   std::vector<std::string>& warnings) {
-  auto r = fs::write_control(dir + "/" + file, value);
-  if (!r) {
-    if (r.error().sys_errno == ENOENT) {
-      warnings.push_back("cgroup v2: " + file + " is not available (controller not enabled?); "
-                         "ignored");
-      return {};
-    }
-    return tl::unexpected(Error{Errc::kInvalidArgument, r.error().message, r.error().sys_errno});
-  }
-  return {};
+  return write_knob(dir, file, value, "cgroup v2", "is not available (controller not enabled?)",
+                    warnings);
 }
 
 std::string max_or(int64_t v) { return v < 0 ? "max" : std::to_string(v); }

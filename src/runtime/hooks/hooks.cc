@@ -9,19 +9,11 @@
 #include <cerrno>
 #include <chrono>
 
+#include "common/strings.h"
 #include "common/unique_fd.h"
 
 namespace berth::runtime::hooks {
 namespace {
-
-std::vector<char*> cstrs(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (const auto& s : v) {
-    out.push_back(const_cast<char*>(s.c_str()));
-  }
-  out.push_back(nullptr);
-  return out;
-}
 
 // The hook's output, squeezed to one line for the error message (runc quotes it likewise).
 std::string one_line(std::string s) {
@@ -43,8 +35,8 @@ Result<void> run_one(const spec::Hook& h, const std::string& stage, const std::s
   }
   UniqueFd in_rd(in[0]), in_wr(in[1]), out_rd(out[0]), out_wr(out[1]);
   std::vector<std::string> args = h.args.empty() ? std::vector<std::string>{h.path} : h.args;
-  auto argv = cstrs(args);
-  auto envp = cstrs(h.env);
+  auto argv = str::c_strings(args);
+  auto envp = str::c_strings(h.env);
   pid_t pid = ::fork();
   if (pid < 0) {
     return sys_error(errno, stage + " hook `" + h.path + "`: fork");

@@ -151,6 +151,15 @@ Result<void> remount_bind(const std::string& dest, unsigned long flags, const st
   return sys_error(errno, what);
 }
 
+unsigned long propagation_flags(std::string_view name) {
+  for (const auto& p : kProps) {
+    if (name == p.name) {
+      return p.flag;
+    }
+  }
+  return 0;
+}
+
 Result<MountOptions> parse_mount_options(const std::vector<std::string>& options) {
   MountOptions o;
   std::vector<std::string> data;
@@ -183,11 +192,9 @@ Result<MountOptions> parse_mount_options(const std::vector<std::string>& options
         }
       }
     }
-    for (const auto& p : kProps) {
-      if (opt == p.name) {
-        known = true;
-        o.propagation.push_back(p.flag);
-      }
+    if (unsigned long prop = propagation_flags(opt); prop != 0) {
+      known = true;
+      o.propagation.push_back(prop);
     }
     if (!known) {
       data.push_back(opt);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -21,6 +22,10 @@ struct MountOptions {
 // Splits spec mount options into MS_* flags, propagation and data ("mode=755,size=64k").
 // Errors: kInvalidArgument for options berth does not support (idmap, ridmap).
 Result<MountOptions> parse_mount_options(const std::vector<std::string>& options);
+
+// MS_* propagation flags for "private", "rslave", ... (runtime-spec rootfsPropagation and
+// mount options); 0 for anything else.
+unsigned long propagation_flags(std::string_view name);
 
 // `rootfs` + `path` with every symlink resolved as if rootfs were "/", so the result never
 // leaves rootfs (filepath-securejoin's SecureJoin). Missing components are kept as named.

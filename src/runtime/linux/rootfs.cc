@@ -12,26 +12,10 @@
 #include "common/unique_fd.h"
 
 namespace berth::runtime::os {
-namespace {
-
-unsigned long propagation_flag(const std::string& p) {
-  if (p == "private") return MS_PRIVATE;
-  if (p == "rprivate") return MS_PRIVATE | MS_REC;
-  if (p == "slave") return MS_SLAVE;
-  if (p == "rslave") return MS_SLAVE | MS_REC;
-  if (p == "shared") return MS_SHARED;
-  if (p == "rshared") return MS_SHARED | MS_REC;
-  if (p == "unbindable") return MS_UNBINDABLE;
-  if (p == "runbindable") return MS_UNBINDABLE | MS_REC;
-  return 0;
-}
-
-}  // namespace
-
 Result<void> prepare_rootfs(const spec::Spec& spec, const MountContext& ctx) {
   // Our view of the host's mounts must not propagate back: rslave by default (runc), or the
   // requested propagation when it is at least as strict. Shared propagation is applied at the end.
-  unsigned long prop = propagation_flag(spec.linux.rootfs_propagation);
+  unsigned long prop = propagation_flags(spec.linux.rootfs_propagation);
   if (prop == 0 || (prop & MS_SHARED)) {
     prop = MS_SLAVE | MS_REC;
   }
@@ -143,7 +127,7 @@ Result<void> finalize_rootfs(const spec::Spec& spec, const std::string& console_
   if (spec.root_readonly) {
     BERTH_TRY(remount_bind("/", MS_BIND | MS_RDONLY, "remount root read-only"));
   }
-  unsigned long prop = propagation_flag(spec.linux.rootfs_propagation);
+  unsigned long prop = propagation_flags(spec.linux.rootfs_propagation);
   if (prop != 0 && ::mount(nullptr, "/", nullptr, prop, nullptr) < 0) {
     return sys_error(errno, "set rootfsPropagation `" + spec.linux.rootfs_propagation + "`");
   }

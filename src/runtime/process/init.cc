@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "common/fs.h"
+#include "common/strings.h"
 #include "runtime/console/console.h"
 #include "runtime/hooks/hooks.h"
 #include "runtime/linux/namespaces.h"
@@ -28,15 +29,6 @@ namespace {
       child_fail((fd), init_try_r_.error()); \
     }                                        \
   } while (0)
-
-std::vector<char*> cstrs(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (const auto& s : v) {
-    out.push_back(const_cast<char*>(s.c_str()));
-  }
-  out.push_back(nullptr);
-  return out;
-}
 
 void send_warnings(int fd, std::vector<std::string>& warnings) {
   for (const auto& w : warnings) {
@@ -72,8 +64,8 @@ Result<std::string> setup_terminal(const spec::Process& p, int console_socket, i
 [[noreturn]] void do_exec(int sync_fd, const spec::Process& p, const std::string& path,
                           int preserve_fds, const security::SeccompFilter* filter) {
   auto env = os::with_home(p.env, p.user.uid);
-  auto argv = cstrs(p.args);
-  auto envp = cstrs(env);
+  auto argv = str::c_strings(p.args);
+  auto envp = str::c_strings(env);
   os::prepare_fds_for_exec(preserve_fds);
   // Ignored signals and the mask survive execve: give the program a clean slate.
   sigset_t all;
