@@ -17,7 +17,7 @@ ALLOWED = {
     "compose": set(),
     "cluster": {"kube", "engine", "image"},
     "api": {"engine", "build", "image", "kube", "store"},
-    "cli": {"compose", "kube", "runtime"},
+    "cli": {"compose", "kube", "runtime", "image"},
     "app": None,  # anything: wiring only
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"/]+)/')

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "cli/image_cli.h"
 #include "cli/runtime_cli.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,18 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "runtime") == 0) {
     return berth::cli::runtime_main(argc - 1, argv + 1);
   }
+  // Image commands, also after global flags (`berth --data-root D images`).
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] != '-') {
+      if (berth::cli::is_image_command(argv[i])) {
+        return berth::cli::image_main(argc, argv);
+      }
+      break;
+    }
+    if (std::strcmp(argv[i], "--data-root") == 0 || std::strcmp(argv[i], "--insecure-registry") == 0) {
+      ++i;
+    }
+  }
   if (argc >= 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "version") == 0)) {
     std::printf("berth 0.1.0\n");
     return 0;
@@ -24,6 +37,9 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: berth runtime <create|start|run|state|kill|delete|exec|list|ps|spec|"
                "features> ...\n"
+               "       berth [--data-root DIR] <pull|push|images|tag|rmi|inspect|history|save|load|"
+               "import|login|logout> ...\n"
+               "       berth image <verb> ..., berth system df\n"
                "       (the engine, builder, compose and cluster commands are not built yet)\n");
   return argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)
              ? 0

@@ -52,7 +52,8 @@ Result<void> write_control(const std::string& path, std::string_view data) {
 }
 
 Result<void> atomic_write(const std::string& path, std::string_view data, mode_t mode) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // pid and thread id: concurrent writers of one path never share a temp file.
+  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(::gettid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd) {
     return sys_error(errno, "create `" + tmp + "`");
