@@ -488,7 +488,8 @@ int cmd_load(const Global& g, const std::string& in, bool quiet) {
     return fail(Error{Errc::kInvalidArgument,
                       "requested load from stdin, but stdin is empty (use -i FILE)"});
   }
-  TermProgress progress(quiet);
+  // docker load shows progress only on a terminal.
+  TermProgress progress(quiet || !::isatty(STDOUT_FILENO));
   auto r = !in.empty() && fs::is_dir(in) ? image::load_dir(**svc, in, &progress)
                                          : image::load(**svc, input(in), &progress);
   if (!r) return fail(r.error());

@@ -43,7 +43,12 @@ std::string_view digest_hex(std::string_view digest) {
   if (digest.size() != kPrefix.size() + 64 || digest.substr(0, kPrefix.size()) != kPrefix) {
     return {};
   }
-  return digest.substr(kPrefix.size());
+  std::string_view hex = digest.substr(kPrefix.size());
+  // Only lowercase hex: the result names files, so "../" must never get through.
+  if (hex.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    return {};
+  }
+  return hex;
 }
 
 }  // namespace berth

@@ -30,7 +30,8 @@ class Sha256 {
 // "sha256:<hex>" of `data`.
 std::string sha256_digest(std::string_view data);
 
-// The 64 hex characters after "sha256:" ("" when `digest` has another form).
+// The 64 lowercase hex characters after "sha256:" ("" when `digest` has any other form,
+// so the result is always safe as a file name).
 std::string_view digest_hex(std::string_view digest);
 
 }  // namespace berth

@@ -225,7 +225,8 @@ struct ArchiveWriter {
 
   Result<void> fail(const std::string& what) {
     if (error) return tl::unexpected(*error);
-    return make_error(Errc::kInternal, what + ": " + archive_error_string(a.get()));
+    const char* msg = archive_error_string(a.get());
+    return make_error(Errc::kInternal, what + ": " + (msg ? msg : "failed"));
   }
 
   Result<void> header(const std::string& name, mode_t type, int64_t size) {

@@ -50,6 +50,13 @@ Result<void> hash_prefix(int fd, int64_t len, Sha256& hash, const std::string& p
   return {};
 }
 
+// Whether `fd` is the file that `path` names now (and not unlinked or renamed away).
+bool same_file(int fd, const std::string& path) {
+  struct stat a {}, b {};
+  return ::fstat(fd, &a) == 0 && ::stat(path.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino && a.st_nlink > 0;
+}
+
 }  // namespace
 
 ContentStore::ContentStore(std::string root) : root_(std::move(root)) {}
@@ -122,7 +129,9 @@ Result<std::unique_ptr<BlobWriter>> ContentStore::writer(std::string_view expect
     if (!fd) {
       return sys_error(errno, "create `" + path + "`");
     }
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+    // The lock must be on the file still named `path`: a writer that committed meanwhile
+    // renamed that inode into blobs/ (it is the published blob now, never to be touched).
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0 && same_file(fd.get(), path)) {
       struct stat st {};
       ::fstat(fd.get(), &st);
       int64_t have = st.st_size;
@@ -184,7 +193,7 @@ void ContentStore::clean_ingest(int64_t min_age_s) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     struct stat st {};
     if (!fd || ::fstat(fd.get(), &st) < 0 || now - st.st_mtime < min_age_s ||
-        ::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
+        ::flock(fd.get(), LOCK_EX | LOCK_NB) < 0 || !same_file(fd.get(), path)) {
       continue;
     }
     ::unlink(path.c_str());

@@ -60,6 +60,9 @@ class TarWriter {
       if (::lstat(hp.c_str(), &st) < 0) {
         return sys_error(errno, "stat `" + hp + "`");
       }
+      if (S_ISSOCK(st.st_mode)) {
+        continue;  // sockets are not content (docker's archive skips them too)
+      }
       if (overlay_ && S_ISCHR(st.st_mode) && st.st_rdev == ::makedev(0, 0)) {
         BERTH_TRY(whiteout(rel.empty() ? ".wh." + n : rel + "/.wh." + n, st));
         continue;
@@ -91,8 +94,9 @@ class TarWriter {
   Result<void> header(archive_entry* e, const std::string& rp) {
     if (archive_write_header(a_, e) < ARCHIVE_WARN) {
       if (ctx_.error) return tl::unexpected(*ctx_.error);
-      return make_error(Errc::kInternal, "write layer entry `" + rp + "`: " +
-                                             archive_error_string(a_));
+      const char* msg = archive_error_string(a_);
+      return make_error(Errc::kInternal,
+                        "write layer entry `" + rp + "`: " + (msg ? msg : "failed"));
     }
     return {};
   }
@@ -191,8 +195,8 @@ Result<void> write_layer(const std::string& dir, bool overlay_upper, const Write
   BERTH_TRY(w.walk(dir, ""));
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     if (ctx.error) return tl::unexpected(*ctx.error);
-    return make_error(Errc::kInternal, std::string("finish layer: ") +
-                                           archive_error_string(a.get()));
+    const char* msg = archive_error_string(a.get());
+    return make_error(Errc::kInternal, std::string("finish layer: ") + (msg ? msg : "failed"));
   }
   return {};
 }

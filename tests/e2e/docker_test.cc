@@ -120,5 +120,42 @@ TEST_F(DockerTest, InteractiveTerminal) {
   EXPECT_NE(o.out.find("/dev/pts/0"), std::string::npos) << o.out;
 }
 
+// `docker save` archives load in berth and berth's archives load in dockerd, with the same
+// image IDs (both keep the config's bytes, and an image ID is the config's digest).
+TEST_F(DockerTest, SaveAndLoadBothWays) {
+  std::string tmp = make_temp_dir("berth-saveload");
+  struct Remove {
+    std::string dir;
+    ~Remove() {
+      docker("rmi -f berth-made:1 >/dev/null 2>&1");
+      sh("rm -rf " + dir);
+    }
+  } remove{tmp};
+  std::string berth = berth_binary() + " --data-root " + tmp + "/root ";
+
+  // dockerd -> berth
+  ASSERT_EQ(docker("save -o " + tmp + "/from-docker.tar " + kImage).status, 0);
+  auto loaded = sh(berth + "load -i " + tmp + "/from-docker.tar");
+  ASSERT_EQ(loaded.status, 0) << loaded.err;
+  EXPECT_EQ(loaded.out, "Loaded image: " + kImage + "\n");
+  std::string docker_id = docker("image inspect --format '{{.Id}}' " + kImage).out;
+  EXPECT_EQ(sh(berth + "image inspect --format '{{.Id}}' " + kImage).out, docker_id);
+  // The unpacked layer is a working root file system.
+  std::string snapshot = sh("ls -d " + tmp + "/root/snapshots/*/fs | head -1").out;
+  snapshot.pop_back();
+  EXPECT_EQ(sh("chroot " + snapshot + " /bin/sh -c 'echo hi from the layer'").out,
+            "hi from the layer\n");
+
+  // berth -> dockerd, under a new name, and it runs.
+  ASSERT_EQ(sh(berth + "tag " + kImage + " berth-made:1").status, 0);
+  ASSERT_EQ(sh(berth + "save -o " + tmp + "/from-berth.tar berth-made:1").status, 0);
+  auto dl = docker("load -i " + tmp + "/from-berth.tar");
+  ASSERT_EQ(dl.status, 0) << dl.err;
+  EXPECT_NE(dl.out.find("Loaded image: berth-made:1"), std::string::npos) << dl.out;
+  EXPECT_EQ(docker("image inspect --format '{{.Id}}' berth-made:1").out, docker_id);
+  auto ran = docker("run --rm " + run_flags() + "berth-made:1 echo ran");
+  EXPECT_EQ(ran.out, "ran\n") << ran.err;
+}
+
 }  // namespace
 }  // namespace berth::test

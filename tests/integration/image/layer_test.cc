@@ -6,8 +6,10 @@
 #include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "common/digest.h"
+#include "common/unique_fd.h"
 
 namespace berth::image {
 namespace {
@@ -354,10 +357,15 @@ TEST(LayerUnpack, WhiteoutsBecomeOverlayWhiteoutsOrStayFiles) {
   const std::string tar = t.finish();
 
   const std::string ov = tmp.sub("overlay");
-  // A `foo` already there (a directory with content) is replaced by the whiteout.
+  // A `foo` already there (a directory with content) is replaced by the whiteout; removing
+  // it never follows the symlink inside it.
   ASSERT_EQ(::mkdir((ov + "/foo").c_str(), 0755), 0);
   std::ofstream(ov + "/foo/old") << "old";
+  const std::string outside = tmp.sub("outside");
+  std::ofstream(outside + "/precious") << "keep";
+  ASSERT_EQ(::symlink(outside.c_str(), (ov + "/foo/esc").c_str()), 0);
   auto r = unpack(tar, ov);
+  EXPECT_EQ(read_all(outside + "/precious"), "keep");
   ASSERT_TRUE(r) << r.error().message;
   for (const char* w : {"/foo", "/other/gone"}) {
     struct stat st = lstat_of(ov + w);
@@ -696,6 +704,7 @@ TEST(LayerWrite, OverlayUpperDirBecomesLayerAndUnpacksBack) {
   write_file(src + "/opq/inner", "in");
   ASSERT_EQ(::symlink("a.txt", (src + "/sym").c_str()), 0);
   ASSERT_EQ(::mknod((src + "/tty").c_str(), S_IFCHR | 0620, makedev(5, 0)), 0);
+  ASSERT_EQ(::chmod((src + "/tty").c_str(), 0620), 0);  // past the umask
 
   std::string tar;
   auto w = write_layer(src, /*overlay_upper=*/true, [&](const char* p, size_t n) -> Result<void> {
@@ -791,6 +800,34 @@ TEST(LayerWrite, OverlayUpperDirBecomesLayerAndUnpacksBack) {
   for (const auto& e : read_tar(plain)) paths.push_back(e.path);
   EXPECT_EQ(paths, (std::vector<std::string>{"a.txt", "b/", "b/hl", "b/z.txt", "gone", "opq/",
                                              "opq/inner", "sym", "tty"}));
+}
+
+// A unix socket in the directory (a container's /run/x.sock) is left out of the layer, as
+// docker does (tar cannot hold sockets); the rest of the layer is written.
+TEST(LayerWrite, SocketsAreLeftOut) {
+  TempDir tmp;
+  const std::string src = tmp.sub("src");
+  write_file(src + "/a", "a");
+  const std::string sock_path = src + "/s.sock";
+  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  ASSERT_GE(sock.get(), 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
+  ASSERT_EQ(::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_TRUE(S_ISSOCK(lstat_of(sock_path).st_mode));
+  write_file(src + "/z", "z");
+
+  std::string tar;
+  auto w = write_layer(src, true, [&](const char* p, size_t n) -> Result<void> {
+    tar.append(p, n);
+    return {};
+  });
+  ASSERT_TRUE(w) << w.error().message;
+  std::vector<std::string> paths;
+  for (const auto& e : read_tar(tar)) paths.push_back(e.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"a", "z"}));
 }
 
 TEST(LayerDecompress, GzipGivesTheUncompressedBytesAndTheirDigest) {
