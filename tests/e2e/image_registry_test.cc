@@ -460,7 +460,6 @@ TEST_F(ImageRegistryTest, MultiLayerRoundTripAndRun) {
                    key + "-wh");
   EXPECT_EQ(wh.status, 0) << wh.err;
   EXPECT_EQ(wh.out, "whited-out\n100000\n");
-  fprintf(stderr, "DBG pull: %s\nDBG sk: %s\nDBG rmi: %s\n", pull.out.c_str(), sk.dump().c_str(), rmi.out.c_str());
 }
 
 // --chunk-size uploads in PATCH chunks the registry acknowledges one by one.
@@ -496,7 +495,6 @@ TEST_F(ImageRegistryTest, ChunkedPush) {
       ++patches;
     }
   }
-  fprintf(stderr, "DBG patches %zu size %lld\n", patches, (long long)layer_size);
   EXPECT_EQ(patches, static_cast<size_t>((layer_size + 65535) / 65536 + 1)) << log;
 
   auto pull = berth(r2, {"pull", name});
@@ -586,7 +584,6 @@ TEST_F(ImageRegistryTest, BasicAuthLoginPushPullLogout) {
   EXPECT_TRUE(anon.err.starts_with("Error: ")) << anon.err;
   EXPECT_TRUE(committed_snapshots(r2).empty());
 
-  fprintf(stderr, "DBG basic anon: %s", anon.err.c_str());
   auto bad = berth(r1, {"login", reg.host(), "-u", "berthuser", "--password-stdin"}, "wrong\n");
   EXPECT_EQ(bad.status, 1) << bad.out;
   EXPECT_EQ(str_lines(bad.err).size(), 1u) << bad.err;
@@ -735,7 +732,6 @@ TEST_F(ImageRegistryTest, TokenAuthPushPull) {
   EXPECT_NE(tlog.find("token: refused"), std::string::npos) << tlog;
 
   // Wrong password: no token, exit 1.
-  fprintf(stderr, "DBG tok anon: %s\nDBG toklog: %s\n", anon.err.c_str(), tlog.c_str());
   auto wrong = berth(r3, {"login", reg.host(), "-u", "tokuser", "--password-stdin"}, "nope\n");
   EXPECT_EQ(wrong.status, 1) << wrong.out;
 }
@@ -774,7 +770,6 @@ TEST_F(ImageRegistryTest, CorruptBlobIsRejected) {
   EXPECT_EQ(pull.status, 1) << pull.out;
   EXPECT_EQ(str_lines(pull.err).size(), 1u) << pull.err;
   EXPECT_NE(pull.err.find(layers[0]), std::string::npos) << pull.err;
-  fprintf(stderr, "DBG corrupt: %s", pull.err.c_str());
   EXPECT_NE(pull.err.find("does not match"), std::string::npos) << pull.err;
   EXPECT_FALSE(stdfs::exists(r2 + "/content/blobs/sha256/" + hex_of(layers[0])));
   EXPECT_EQ(committed_snapshots(r2), std::vector<std::string>{});
@@ -825,7 +820,6 @@ TEST_F(ImageRegistryTest, OversizedManifestIsRefused) {
   EXPECT_EQ(str_lines(pull.err).size(), 1u) << pull.err;
   EXPECT_NE(pull.err.find(std::to_string(image::kMaxJsonBlobBytes)), std::string::npos)
       << pull.err;
-  fprintf(stderr, "DBG big: %s", pull.err.c_str());
   EXPECT_EQ(list_dir(r + "/content/blobs/sha256"), std::vector<std::string>{});
   EXPECT_EQ(committed_snapshots(r), std::vector<std::string>{});
   auto images = berth(r, {"images", "-q"});
@@ -885,16 +879,13 @@ TEST_F(ImageRegistryTest, PullKilledMidwayLeavesNothingAndRecovers) {
     }
   }
   ASSERT_TRUE(killed) << "every pull finished before its ingest file passed 4 MB";
-  fprintf(stderr, "DBG killed r2=%s seen=%lld\n", r2.c_str(), (long long)seen);
   SCOPED_TRACE("killed with " + std::to_string(seen) + " bytes in ingest");
 
   EXPECT_FALSE(stdfs::exists(r2 + "/content/blobs/sha256/" + hex_of(layers[0])));
   EXPECT_EQ(committed_snapshots(r2), std::vector<std::string>{});
   EXPECT_EQ(berth(r2, {"image", "inspect", name}).status, 1);
 
-  fprintf(stderr, "DBG ingest: %s\n", sh("ls -la " + r2 + "/content/ingest " + r2 + "/snapshots " + r2 + "/snapshots/tmp").out.c_str());
   auto again = berth(r2, {"pull", name});
-  fprintf(stderr, "DBG again: %s\n", again.out.c_str());
   ASSERT_EQ(again.status, 0) << again.out << again.err;
   Json j = inspect(r2, name);
   ASSERT_FALSE(j.is_null());
