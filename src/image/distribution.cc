@@ -208,6 +208,7 @@ Result<void> pull_layer(ImageService& images, RegistryClient& client, const Desc
 Result<Image> pull(ImageService& images, std::string_view ref_str, const PullOptions& opts) {
   BERTH_ASSIGN_OR_RETURN(Repo repo, connect(images, ref_str, false));
   BERTH_ASSIGN_OR_RETURN(auto lock, images.lock(false));
+  images.snapshots().clean_temp();  // what a killed pull left behind
   Progress* p = opts.progress;
   std::string what = repo.ref.tag.empty() ? repo.ref.digest : repo.ref.tag;
   // docker: "1.0: Pulling from library/busybox" (the path, without the registry).

@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/digest.h"
 #include "common/fs.h"
 #include "common/strings.h"
+#include "common/unique_fd.h"
 
 namespace berth::image {
 namespace {
@@ -37,6 +39,13 @@ Result<UnpackResult> Snapshots::unpack(const std::string& chain_id, const std::s
     return sys_error(errno, "create `" + tmp + "`");
   }
   auto drop = [&] { (void)fs::remove_all(tmp); };
+  // Held while unpacking: clean_temp() removes only temp dirs nobody holds (crashed unpacks).
+  UniqueFd held(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!held || ::flock(held.get(), LOCK_EX) < 0) {
+    int err = errno;
+    drop();
+    return sys_error(err, "lock `" + tmp + "`");
+  }
   if (::mkdir((tmp + "/fs").c_str(), 0755) < 0) {
     drop();
     return sys_error(errno, "create `" + tmp + "/fs`");
@@ -165,6 +174,15 @@ Result<void> Snapshots::remove_active(const std::string& key) {
   return fs::remove_all(root_ + "/active/" + key);
 }
 
-void Snapshots::clean_temp() { (void)fs::remove_all(root_ + "/tmp"); }
+void Snapshots::clean_temp() {
+  std::string tmp = root_ + "/tmp";
+  for (auto& n : fs::list_dir(tmp).value_or(std::vector<std::string>{})) {
+    std::string path = tmp + "/" + n;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+      (void)fs::remove_all(path);
+    }
+  }
+}
 
 }  // namespace berth::image

@@ -50,7 +50,7 @@ class Snapshots {
   std::vector<std::string> active_parents() const;
   // Removes a writable snapshot (not mounted). Missing is not an error.
   Result<void> remove_active(const std::string& key);
-  // Removes temp dirs left by crashed unpacks.
+  // Removes temp dirs left by crashed unpacks (never one a running unpack holds).
   void clean_temp();
 
  private:

@@ -895,6 +895,8 @@ TEST_F(ImageRegistryTest, PullKilledMidwayLeavesNothingAndRecovers) {
   EXPECT_EQ(committed_snapshots(r2), std::vector<std::string>{hex_of(j["RootFS"]["Layers"][0].get<std::string>())});
   EXPECT_EQ(sha256_file(r2 + "/snapshots/" + hex_of(j["RootFS"]["Layers"][0].get<std::string>()) + "/fs/random.bin"),
             sha256_file(l1 + "/random.bin"));
+  // The killed pull's half-unpacked temp dir was cleaned up by the second pull.
+  EXPECT_EQ(sh("ls -A " + r2 + "/snapshots/tmp 2>/dev/null").out, "");
 }
 
 }  // namespace
