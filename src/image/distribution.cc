@@ -7,71 +7,11 @@
 
 #include "common/digest.h"
 #include "image/reference.h"
+#include "image/pipe.h"
 #include "image/registry.h"
 
 namespace berth::image {
 namespace {
-
-// Bytes from the download thread to the unpack thread, bounded so memory stays flat.
-class Pipe {
- public:
-  Result<void> write(const char* data, size_t len) {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return bytes_ < kCap || closed_; });
-    if (closed_) return make_error(Errc::kCanceled, "unpack stopped");
-    q_.emplace_back(data, len);
-    bytes_ += len;
-    cv_.notify_all();
-    return {};
-  }
-  // Ends the stream: with an error the reader fails instead of seeing the end.
-  void close(std::optional<Error> err = std::nullopt) {
-    std::lock_guard<std::mutex> l(mu_);
-    eof_ = true;
-    err_ = std::move(err);
-    cv_.notify_all();
-  }
-  // The reader gave up (unpack failed): writers stop.
-  void cancel() {
-    std::lock_guard<std::mutex> l(mu_);
-    closed_ = true;
-    cv_.notify_all();
-  }
-  Result<size_t> read(char* buf, size_t cap) {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return !q_.empty() || eof_; });
-    if (q_.empty()) {
-      if (err_) return tl::unexpected(*err_);
-      return size_t{0};
-    }
-    std::string& front = q_.front();
-    size_t n = std::min(cap, front.size() - off_);
-    std::memcpy(buf, front.data() + off_, n);
-    off_ += n;
-    if (off_ == front.size()) {
-      bytes_ -= front.size();
-      q_.pop_front();
-      off_ = 0;
-      cv_.notify_all();
-    }
-    return n;
-  }
-  void reset() {
-    std::lock_guard<std::mutex> l(mu_);
-    q_.clear();
-    bytes_ = 0;
-    off_ = 0;
-  }
-
- private:
-  static constexpr size_t kCap = 32 << 20;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> q_;
-  size_t bytes_ = 0, off_ = 0;
-  bool eof_ = false, closed_ = false;
-  std::optional<Error> err_;
-};
 
 // Runs `jobs` on up to `n` threads; the first error is returned (others still finish).
 Result<void> run_parallel(size_t count, int n, const std::function<Result<void>(size_t)>& job) {

@@ -335,6 +335,10 @@ struct RegistryClient::Impl {
         hdrs = curl_slist_append(hdrs, ("Authorization: " + auth_header).c_str());
       }
     }
+    if (req.method == "PUT" || req.method == "PATCH" || req.method == "POST") {
+      // No "Expect: 100-continue" round trip before each body.
+      hdrs = curl_slist_append(hdrs, "Expect:");
+    }
     std::unique_ptr<curl_slist, void (*)(curl_slist*)> hguard(hdrs, curl_slist_free_all);
     curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -363,6 +367,9 @@ struct RegistryClient::Impl {
       curl_easy_setopt(c, CURLOPT_READDATA, &t);
       curl_off_t n = req.upload ? req.upload_size : static_cast<curl_off_t>(req.body.size());
       curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, n);
+      // Big reads for blob uploads (and no Expect: 100-continue, see the headers above).
+      curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 2L * 1024 * 1024);
+
     } else if (req.method != "GET") {
       curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
