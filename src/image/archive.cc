@@ -177,6 +177,11 @@ Result<Image> import_rootfs(ImageService& images, const ReadFn& read, std::strin
                            return writer->write(d, n);
                          }));
   int64_t size = writer->offset();
+  // Unpacked before the blob becomes visible: input that is not a tar leaves nothing behind.
+  if (!images.snapshots().has(diff_id)) {
+    auto unpacked = images.snapshots().unpack(diff_id, diff_id, file_reader(writer->path()));
+    if (!unpacked) return tl::unexpected(wrap(unpacked.error(), "import " + opts.source));
+  }
   BERTH_ASSIGN_OR_RETURN(std::string digest, writer->commit());
   std::string created = now_rfc3339();
   Json config = {
@@ -534,11 +539,22 @@ Result<std::vector<std::string>> load_oci(ImageService& images, const std::strin
 
 Result<std::vector<std::string>> load_dir(ImageService& images, const std::string& dir,
                                           Progress* progress) {
-  BERTH_ASSIGN_OR_RETURN(auto lock, images.lock(false));
-  if (fs::exists(dir + "/manifest.json")) return load_docker_archive(images, dir, progress);
-  if (fs::exists(dir + "/index.json")) return load_oci(images, dir, progress);
-  return make_error(Errc::kInvalidArgument,
-                    "not a docker archive or OCI layout: no manifest.json or index.json");
+  Result<std::vector<std::string>> r;
+  {
+    BERTH_ASSIGN_OR_RETURN(auto lock, images.lock(false));
+    if (fs::exists(dir + "/manifest.json")) {
+      r = load_docker_archive(images, dir, progress);
+    } else if (fs::exists(dir + "/index.json")) {
+      r = load_oci(images, dir, progress);
+    } else {
+      return make_error(Errc::kInvalidArgument,
+                        "not a docker archive or OCI layout: no manifest.json or index.json");
+    }
+  }
+  if (!r) {
+    (void)images.collect_garbage();  // blobs of the images that did not load
+  }
+  return r;
 }
 
 Result<std::vector<std::string>> load(ImageService& images, const ReadFn& read,

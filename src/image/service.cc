@@ -280,7 +280,7 @@ namespace {
 
 // Deletes blobs and snapshots that no image (and no writable snapshot) uses. Caller holds
 // the exclusive lock. Returns bytes freed.
-Result<int64_t> collect_garbage(ImageService::Impl& s) {
+Result<int64_t> sweep(ImageService::Impl& s) {
   std::set<std::string> blobs, chains;
   BERTH_ASSIGN_OR_RETURN(auto st, s.db.prepare("SELECT id, manifest, extra_blobs FROM images"));
   for (;;) {
@@ -398,8 +398,13 @@ Result<std::vector<RemoveAction>> ImageService::remove(
   }
   BERTH_TRY(delete_image(s.db, id));
   out.push_back({"", id});
-  BERTH_TRY(collect_garbage(s));
+  BERTH_TRY(sweep(s));
   return out;
+}
+
+Result<int64_t> ImageService::collect_garbage() {
+  BERTH_ASSIGN_OR_RETURN(auto guard, lock(true));
+  return sweep(*impl_);
 }
 
 Result<PruneReport> ImageService::prune(bool all,
@@ -414,7 +419,7 @@ Result<PruneReport> ImageService::prune(bool all,
     BERTH_TRY(delete_image(s.db, img.id));
     rep.removed.push_back({"", img.id});
   }
-  BERTH_ASSIGN_OR_RETURN(rep.reclaimed, collect_garbage(s));
+  BERTH_ASSIGN_OR_RETURN(rep.reclaimed, sweep(s));
   s.snapshots.clean_temp();
   return rep;
 }

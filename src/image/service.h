@@ -104,6 +104,9 @@ class ImageService {
   // Removes unused images (dangling only unless `all`), then blobs and snapshots no image
   // or container uses. `keep(id)` protects images (containers). Errors: kUnavailable.
   Result<PruneReport> prune(bool all, const std::function<bool(const std::string&)>& keep);
+  // Deletes blobs and snapshots no image or writable snapshot uses (what a failed load left).
+  // Waits for running pulls/loads (exclusive lock). Returns bytes freed.
+  Result<int64_t> collect_garbage();
   Result<DiskUsage> disk_usage();
 
   // Takes the lock that keeps prune/remove from deleting blobs mid-operation (shared) or
