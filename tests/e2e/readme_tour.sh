@@ -8,9 +8,11 @@ root=$work/state
 id=web-tour-$$
 image=localhost/berth-tour-busybox-$$
 holder=
+registry=
 cleanup() {
   local rc=$?  # the tour's verdict; cleaning up must not change it
   if [ -n "$holder" ]; then kill "$holder" 2>/dev/null || true; fi
+  if [ -n "$registry" ]; then kill "$registry" 2>/dev/null || true; wait "$registry" 2>/dev/null || true; fi
   "$build/berth" runtime --root "$root" delete --force "$id" >/dev/null 2>&1 || true
   podman rmi -f "$image" >/dev/null 2>&1 || true
   rm -rf "$work" || true
@@ -44,4 +46,28 @@ holder=$!
 out=$(script -qec "podman --runtime $build/berth-runc run --rm -it --memory 64m $image sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'" /dev/null <stdin | tr -d '\r')
 kill "$holder" 2>/dev/null || true
 [ "$out" = 67108864 ] || fail "podman -it --memory 64m: got '$out'"
+# Images, on a private data root and a registry on a free loopback port.
+export BERTH_DATA_ROOT=$work/images
+here=$(cd "$(dirname "$0")/../.." && pwd)
+BERTH="$build/berth" "$here/scripts/base-images" busybox >/dev/null
+grep -q '^busybox  *latest' <<<"$("$build/berth" images)" || fail "images does not list busybox"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+reg=127.0.0.1:$port
+printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' "$work/registry" "$reg" > "$work/registry.yml"
+docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
+registry=$!
+for _ in $(seq 50); do curl -fs "http://$reg/v2/" >/dev/null && break; sleep 0.1; done
+b() { "$build/berth" "$@"; }
+b tag busybox "$reg/tour/busybox:1"
+b push "$reg/tour/busybox:1" >/dev/null || fail "push"
+id=$(b image inspect --format '{{.Id}}' busybox)
+b rmi "$reg/tour/busybox:1" busybox >/dev/null
+[ -z "$(b images -q)" ] || fail "images left after rmi"
+out=$(b pull "$reg/tour/busybox:1") || fail "pull"
+grep -q "Status: Downloaded newer image" <<<"$out" || fail "pull said: $out"
+b save -o "$work/busybox.tar" "$reg/tour/busybox:1"
+b rmi "$reg/tour/busybox:1" >/dev/null
+[ "$(b load -i "$work/busybox.tar")" = "Loaded image: $reg/tour/busybox:1" ] || fail "load"
+[ "$(b image inspect --format '{{.Id}} {{.RepoTags}}' "$reg/tour/busybox:1")" = "$id [\"$reg/tour/busybox:1\"]" ] || fail "inspect after load: $(b image inspect --format '{{.Id}} {{.RepoTags}}' "$reg/tour/busybox:1")"
+
 echo "readme tour: ok"
