@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "app/daemon.h"
 #include "cli/image_cli.h"
 #include "cli/runtime_cli.h"
 
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
   }
   if (argc >= 2 && std::strcmp(argv[1], "runtime") == 0) {
     return berth::cli::runtime_main(argc - 1, argv + 1);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "daemon") == 0) {
+    return berth::app::daemon_main(argc - 1, argv + 1);
   }
   // Image commands, also after global flags (`berth --data-root D images`).
   for (int i = 1; i < argc; ++i) {
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
                "       berth [--data-root DIR] <pull|push|images|tag|rmi|inspect|history|save|load|"
                "import|login|logout> ...\n"
                "       berth image <verb> ..., berth system df\n"
+               "       berth daemon [--data-root DIR] [-H unix://PATH]   (Docker Engine API)\n"
                "       (the engine, builder, compose and cluster commands are not built yet)\n");
   return argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)
              ? 0

@@ -20,6 +20,8 @@
 #include "common/strings.h"
 #include "image/archive.h"
 #include "image/distribution.h"
+#include "image/docker_json.h"
+#include "image/filters.h"
 #include "image/reference.h"
 #include "image/registry.h"
 #include "image/service.h"
@@ -47,11 +49,10 @@ std::string human_size(double bytes) {
   return buf;
 }
 
-// docker's units.HumanDuration + " ago".
-std::string human_ago(const std::string& rfc3339) {
-  struct tm tm {};
-  if (rfc3339.empty() || !::strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return "N/A";
-  double s = std::difftime(::time(nullptr), ::timegm(&tm));
+// docker's units.HumanDuration + " ago" of a unix time (seconds).
+std::string human_ago(int64_t when) {
+  if (when <= 0) return "N/A";
+  double s = std::difftime(::time(nullptr), static_cast<time_t>(when));
   auto plural = [](long n, const char* unit) {
     return (n == 1 ? std::string(std::strcmp(unit, "hour") == 0 ? "an" : "a") : std::to_string(n)) +
            " " + unit + (n == 1 ? "" : "s") + " ago";
@@ -198,52 +199,10 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
-// Shell-style glob for `reference=` filters (docker uses path.Match).
-bool glob(std::string_view pat, std::string_view s) {
-  if (pat.empty()) return s.empty();
-  if (pat[0] == '*') {
-    for (size_t i = 0; i <= s.size(); ++i) {
-      if (s.substr(0, i).find('/') != std::string_view::npos) break;
-      if (glob(pat.substr(1), s.substr(i))) return true;
-    }
-    return false;
-  }
-  if (s.empty()) return false;
-  if (pat[0] == '?' ? s[0] != '/' : pat[0] == s[0]) return glob(pat.substr(1), s.substr(1));
-  return false;
-}
-
 struct ImageRow {
   std::string repo, tag, digest;
   const Image* img;
 };
-
-Result<bool> filter_match(const Image& img, const ImageRow& row,
-                          const std::vector<std::string>& filters) {
-  for (auto& f : filters) {
-    auto eq = f.find('=');
-    std::string key = f.substr(0, eq), val = eq == std::string::npos ? "" : f.substr(eq + 1);
-    if (key == "dangling") {
-      if (val != "true" && val != "false") {
-        return make_error(Errc::kInvalidArgument, "invalid filter 'dangling=" + val + "'");
-      }
-      if ((val == "true") != img.repo_tags.empty()) return false;
-    } else if (key == "reference") {
-      std::string ref = row.repo + (row.tag.empty() || row.tag == "<none>" ? "" : ":" + row.tag);
-      if (!glob(val, row.repo) && !glob(val, ref)) return false;
-    } else if (key == "label") {
-      auto leq = val.find('=');
-      auto labels = img.config.doc.value("config", Json::object()).value("Labels", Json::object());
-      if (!labels.is_object()) labels = Json::object();
-      std::string lk = val.substr(0, leq);
-      if (!labels.contains(lk)) return false;
-      if (leq != std::string::npos && labels[lk] != val.substr(leq + 1)) return false;
-    } else {
-      return make_error(Errc::kInvalidArgument, "invalid filter '" + key + "'");
-    }
-  }
-  return true;
-}
 
 int cmd_images(const Global& g, bool quiet, bool all, bool digests, bool no_trunc,
                const std::string& format, const std::vector<std::string>& filters,
@@ -277,10 +236,19 @@ int cmd_images(const Global& g, bool quiet, bool all, bool digests, bool no_trun
       }
       mine.push_back({repo, "<none>", dg, &img});
     }
+    auto ok = image::matches(img, image::parse_filter_flags(fl));
+    if (!ok) return fail(ok.error());
+    if (!*ok) continue;
     for (auto& r : mine) {
-      auto ok = filter_match(img, r, fl);
-      if (!ok) return fail(ok.error());
-      if (*ok) rows.push_back(r);
+      // With a reference filter only the names that match are shown (as docker does).
+      bool shown = true;
+      for (auto& f : fl) {
+        if (f.starts_with("reference=")) {
+          std::string pat = f.substr(10);
+          shown = shown && (image::glob_match(pat, r.repo) || image::glob_match(pat, r.repo + ":" + r.tag));
+        }
+      }
+      if (shown) rows.push_back(r);
     }
   }
   auto id_of = [&](const Image& img) {
@@ -303,7 +271,7 @@ int cmd_images(const Global& g, bool quiet, bool all, bool digests, bool no_trun
                                           {"Tag", r.tag},
                                           {"Digest", r.digest.empty() ? "<none>" : r.digest},
                                           {"ID", id_of(*r.img)},
-                                          {"CreatedSince", human_ago(r.img->config.created)},
+                                          {"CreatedSince", human_ago(image::unix_seconds(r.img->config.created))},
                                           {"CreatedAt", r.img->config.created},
                                           {"Size", human_size(double(r.img->size))}})
                               .c_str());
@@ -320,44 +288,12 @@ int cmd_images(const Global& g, bool quiet, bool all, bool digests, bool no_trun
     std::vector<std::string> line = {r.repo, r.tag};
     if (digests) line.push_back(r.digest.empty() ? "<none>" : r.digest);
     line.push_back(id_of(*r.img));
-    line.push_back(human_ago(r.img->config.created));
+    line.push_back(human_ago(image::unix_seconds(r.img->config.created)));
     line.push_back(human_size(double(r.img->size)));
     table.push_back(line);
   }
   print_table(table);
   return 0;
-}
-
-Json inspect_json(const Image& img) {
-  auto familiar = [](const std::vector<std::string>& names) {
-    Json out = Json::array();
-    for (auto& n : names) {
-      auto r = image::parse_reference(n);
-      out.push_back(r ? r->familiar_string() : n);
-    }
-    return out;
-  };
-  const Json& doc = img.config.doc;
-  Json j = {{"Id", img.id},
-            {"RepoTags", familiar(img.repo_tags)},
-            {"RepoDigests", familiar(img.repo_digests)},
-            {"Parent", ""},
-            {"Comment", ""},
-            {"Created", doc.value("created", "")},
-            {"DockerVersion", doc.value("docker_version", "")},
-            {"Author", doc.value("author", "")},
-            {"Config", doc.value("config", Json::object())},
-            {"Architecture", doc.value("architecture", "")},
-            {"Os", doc.value("os", "")},
-            {"Size", img.size},
-            {"GraphDriver", {{"Name", "overlay2"}, {"Data", Json::object()}}},
-            {"RootFS", {{"Type", "layers"}, {"Layers", img.config.diff_ids}}},
-            {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
-  if (doc.contains("variant")) j["Variant"] = doc["variant"];
-  if (auto h = doc.find("history"); h != doc.end() && h->is_array() && !h->empty()) {
-    j["Comment"] = h->back().value("comment", "");
-  }
-  return j;
 }
 
 int cmd_inspect(const Global& g, const std::vector<std::string>& refs, const std::string& format) {
@@ -372,7 +308,7 @@ int cmd_inspect(const Global& g, const std::vector<std::string>& refs, const std
       rc = 1;
       continue;
     }
-    out.push_back(inspect_json(*img));
+    out.push_back(image::inspect_json(*img));
   }
   if (!format.empty()) {
     for (auto& j : out) {
@@ -391,29 +327,21 @@ int cmd_history(const Global& g, const std::string& ref, bool quiet, bool no_tru
   if (!svc) return fail(svc.error());
   auto img = (*svc)->get(ref);
   if (!img) return fail(img.error());
-  Json hist = img->config.doc.value("history", Json::array());
-  std::vector<std::vector<std::string>> table = {
-      {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"}};
-  auto chain = image::ImageService::chain(*img);
-  size_t layer = chain.size();
   std::vector<std::vector<std::string>> rows;
-  for (auto it = hist.rbegin(); it != hist.rend(); ++it) {
-    bool empty = it->value("empty_layer", false);
-    int64_t size = 0;
-    if (!empty && layer > 0) size = (*svc)->snapshots().size(chain[--layer]);
-    std::string by = it->value("created_by", "");
+  for (auto& h : image::history_json(**svc, *img)) {
+    std::string id = h["Id"];
+    if (!no_trunc && id != "<missing>") id = image::short_id(id);
+    std::string by = h["CreatedBy"];
     if (!no_trunc && by.size() > 45) by = by.substr(0, 44) + "…";
-    rows.push_back({it == hist.rbegin() ? (no_trunc ? img->id : image::short_id(img->id))
-                                        : "<missing>",
-                    human_ago(it->value("created", "")), by, human_size(double(size)),
-                    it->value("comment", "")});
+    rows.push_back({id, human_ago(h["Created"].get<int64_t>()), by,
+                    human_size(double(h["Size"].get<int64_t>())), h["Comment"]});
   }
   if (quiet) {
     for (auto& r : rows) std::printf("%s\n", r[0].c_str());
     return 0;
   }
-  table.insert(table.end(), rows.begin(), rows.end());
-  print_table(table);
+  rows.insert(rows.begin(), {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"});
+  print_table(rows);
   return 0;
 }
 

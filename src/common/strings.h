@@ -17,6 +17,10 @@ std::string_view trim(std::string_view s);
 std::optional<int64_t> parse_int(std::string_view s);
 std::optional<uint64_t> parse_uint(std::string_view s);
 
+// RFC 4648 base64 with padding.
+std::string base64_encode(std::string_view in);
+// Decodes standard and URL-safe base64 ('-', '_'), padding optional; nullopt on other bytes.
+std::optional<std::string> base64_decode(std::string_view in);
 // argv/envp for exec*(): pointers into `v` plus a terminating nullptr (valid while `v` lives).
 std::vector<char*> c_strings(const std::vector<std::string>& v);
 

@@ -47,10 +47,14 @@ struct Repo {
   std::unique_ptr<RegistryClient> client;
 };
 
-Result<Repo> connect(ImageService& images, std::string_view ref_str, bool push) {
+Result<Repo> connect(ImageService& images, std::string_view ref_str, bool push,
+                     const std::optional<Credentials>& given) {
   BERTH_ASSIGN_OR_RETURN(Reference ref, parse_docker_reference(ref_str));
   std::string host = registry_host(ref);
-  BERTH_ASSIGN_OR_RETURN(auto creds, load_credentials(images.options().auth_config, ref.domain));
+  std::optional<Credentials> creds = given;
+  if (!creds) {
+    BERTH_ASSIGN_OR_RETURN(creds, load_credentials(images.options().auth_config, ref.domain));
+  }
   bool insecure = is_insecure_registry(ref.domain, images.options().insecure_registries);
   return Repo{ref, std::make_unique<RegistryClient>(host, ref.path, insecure, creds, push)};
 }
@@ -146,14 +150,13 @@ Result<void> pull_layer(ImageService& images, RegistryClient& client, const Desc
 }  // namespace
 
 Result<Image> pull(ImageService& images, std::string_view ref_str, const PullOptions& opts) {
-  BERTH_ASSIGN_OR_RETURN(Repo repo, connect(images, ref_str, false));
+  BERTH_ASSIGN_OR_RETURN(Repo repo, connect(images, ref_str, false, opts.credentials));
   BERTH_ASSIGN_OR_RETURN(auto lock, images.lock(false));
   images.snapshots().clean_temp();  // what a killed pull left behind
   Progress* p = opts.progress;
   std::string what = repo.ref.tag.empty() ? repo.ref.digest : repo.ref.tag;
-  // docker: "1.0: Pulling from library/busybox" (the path, without the registry).
-  report(p, "", (repo.ref.tag.empty() ? repo.ref.digest : repo.ref.tag) + ": Pulling from " +
-                    repo.ref.path);
+  // docker: {"id": "1.0", "status": "Pulling from library/busybox"} (path, no registry).
+  report(p, repo.ref.tag.empty() ? repo.ref.digest : repo.ref.tag, "Pulling from " + repo.ref.path);
   BERTH_ASSIGN_OR_RETURN(FetchedManifest top, repo.client->get_manifest(what));
   std::string repo_digest = top.digest;
   FetchedManifest m = top;
@@ -219,7 +222,7 @@ Result<Image> pull(ImageService& images, std::string_view ref_str, const PullOpt
 
 Result<std::string> push(ImageService& images, std::string_view ref_str, const PushOptions& opts) {
   BERTH_ASSIGN_OR_RETURN(Image img, images.get(ref_str));
-  BERTH_ASSIGN_OR_RETURN(Repo repo, connect(images, ref_str, true));
+  BERTH_ASSIGN_OR_RETURN(Repo repo, connect(images, ref_str, true, opts.credentials));
   BERTH_ASSIGN_OR_RETURN(auto lock, images.lock(false));
   Progress* p = opts.progress;
   std::string tag = repo.ref.tag.empty() ? "latest" : repo.ref.tag;

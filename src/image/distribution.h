@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "image/oci.h"
 #include "image/progress.h"
+#include "image/registry.h"
 #include "image/service.h"
 
 namespace berth::image {
@@ -17,6 +18,8 @@ struct PullOptions {
   Platform platform = host_platform();  // which entry of a manifest list / index
   Progress* progress = nullptr;
   int max_concurrent = 4;               // layers downloading at once
+  // Credentials sent by the client (X-Registry-Auth); nullopt = the auth config file's.
+  std::optional<Credentials> credentials;
 };
 
 // Pulls `ref` ("busybox", "127.0.0.1:5000/app:1", "name@sha256:..."; default tag latest).
@@ -32,6 +35,7 @@ struct PushOptions {
   Progress* progress = nullptr;
   int64_t chunk_bytes = 0;  // 0 = one monolithic PUT per blob; else chunked PATCH uploads
   int max_concurrent = 4;
+  std::optional<Credentials> credentials;  // as PullOptions::credentials
 };
 
 // Pushes the image named `ref` to its registry: blobs the registry has are skipped (HEAD),

@@ -18,56 +18,6 @@
 namespace berth::image {
 namespace {
 
-std::string base64_encode(std::string_view in) {
-  static constexpr char kTab[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += kTab[v >> 18];
-    out += kTab[(v >> 12) & 63];
-    out += kTab[(v >> 6) & 63];
-    out += kTab[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += kTab[v >> 18];
-    out += kTab[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += kTab[v >> 18];
-    out += kTab[(v >> 12) & 63];
-    out += kTab[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view in) {
-  std::string out;
-  uint32_t v = 0;
-  int bits = 0;
-  for (char c : in) {
-    int d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '+') d = 62;
-    else if (c == '/') d = 63;
-    else if (c == '=') break;
-    else return std::nullopt;
-    v = (v << 6) | static_cast<uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
 // The keys `docker login` may have used for a registry.
 std::vector<std::string> auth_keys(const std::string& registry) {
   if (registry == "docker.io" || registry == "registry-1.docker.io" ||
@@ -253,7 +203,7 @@ Result<std::optional<Credentials>> load_credentials(const std::string& path,
     Credentials c;
     if (auto a = it->find("auth"); a != it->end() && a->is_string() &&
                                    !a->get<std::string>().empty()) {
-      auto dec = base64_decode(a->get<std::string>());
+      auto dec = str::base64_decode(a->get<std::string>());
       auto colon = dec ? dec->find(':') : std::string::npos;
       if (colon == std::string::npos) {
         return make_error(Errc::kInvalidArgument, path + ": the `auth` of `" + key +
@@ -283,7 +233,7 @@ Result<void> store_credentials(const std::string& path_in, const std::string& re
   for (const auto& key : auth_keys(registry)) j["auths"].erase(key);
   if (creds) {
     j["auths"][auth_keys(registry)[0]] = {
-        {"auth", base64_encode(creds->username + ":" + creds->password)}};
+        {"auth", str::base64_encode(creds->username + ":" + creds->password)}};
   }
   auto slash = path.rfind('/');
   if (slash != std::string::npos) BERTH_TRY(fs::mkdir_all(path.substr(0, slash), 0700));
@@ -418,7 +368,7 @@ struct RegistryClient::Impl {
                               host + ")");
       }
       std::lock_guard<std::mutex> l(mu);
-      auth_header = "Basic " + base64_encode(creds->username + ":" + creds->password);
+      auth_header = "Basic " + str::base64_encode(creds->username + ":" + creds->password);
       return {};
     }
     if (scheme_name != "bearer" || params["realm"].empty()) {
@@ -436,7 +386,7 @@ struct RegistryClient::Impl {
     tr.auth = false;
     if (creds) {
       tr.headers.push_back("Authorization: Basic " +
-                           base64_encode(creds->username + ":" + creds->password));
+                           str::base64_encode(creds->username + ":" + creds->password));
     }
     BERTH_ASSIGN_OR_RETURN(HttpResponse resp, perform(tr));
     if (resp.status != 200) {

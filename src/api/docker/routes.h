@@ -1,0 +1,25 @@
+// The Docker Engine API's endpoints (moby api/swagger.yaml, API version 1.43), grouped by
+// resource. Each add_*_routes registers its handlers on the router.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/docker/http.h"
+#include "image/service.h"
+
+namespace berth::api {
+
+struct DaemonContext {
+  image::ImageService* images = nullptr;
+  std::string data_root;
+  std::vector<std::string> insecure_registries;
+};
+
+// /_ping, /version, /info, /system/df.
+void add_system_routes(Router& r, DaemonContext& ctx);
+// /images/...: json, {name}/json, create (pull and import), {name}/push, {name}/tag,
+// DELETE {name}, {name}/history, get, load, prune.
+void add_image_routes(Router& r, DaemonContext& ctx);
+
+}  // namespace berth::api

@@ -1,0 +1,90 @@
+// `berth daemon`: the engine daemon in the foreground, serving the Docker Engine API on a unix
+// socket (dockerd's flag names: --data-root, -H/--host, --insecure-registry, --log-level).
+#include "app/daemon.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "api/docker/http.h"
+#include "api/docker/routes.h"
+#include "common/fs.h"
+#include "image/service.h"
+
+namespace berth::app {
+
+int daemon_main(int argc, char** argv) {
+  CLI::App app{"berth daemon: the engine, serving the Docker Engine API", "berth daemon"};
+  std::string data_root = "/var/lib/berth";
+  std::vector<std::string> hosts;
+  std::vector<std::string> insecure;
+  std::string log_level = "info";
+  app.add_option("--data-root", data_root, "root of persistent state");
+  app.add_option("-H,--host", hosts, "daemon socket (unix://PATH)")->allow_extra_args(false);
+  app.add_option("--insecure-registry", insecure, "registry (host:port) spoken to over HTTP")
+      ->allow_extra_args(false);
+  app.add_option("--log-level", log_level, "debug, info, warn, error");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  std::string socket = "/run/berth/berth.sock";
+  if (!hosts.empty()) {
+    if (hosts.size() > 1 || !hosts[0].starts_with("unix://")) {
+      std::fprintf(stderr, "berth daemon: only one unix:// host is supported (no TCP listener)\n");
+      return 1;
+    }
+    socket = hosts[0].substr(7);
+  }
+  socket = fs::absolute(socket);
+  if (auto slash = socket.rfind('/'); slash != std::string::npos && slash > 0) {
+    if (auto r = fs::mkdir_all(socket.substr(0, slash), 0755); !r) {
+      std::fprintf(stderr, "berth daemon: %s\n", r.error().message.c_str());
+      return 1;
+    }
+  }
+  image::ServiceOptions opts;
+  opts.root = data_root;
+  opts.insecure_registries = insecure;
+  auto images = image::ImageService::open(opts);
+  if (!images) {
+    std::fprintf(stderr, "berth daemon: %s\n", images.error().message.c_str());
+    return 1;
+  }
+  api::DaemonContext ctx;
+  ctx.images = images->get();
+  ctx.data_root = fs::absolute(data_root);
+  ctx.insecure_registries = insecure;
+  api::Router router;
+  api::add_system_routes(router, ctx);
+  api::add_image_routes(router, ctx);
+  auto server = api::Server::listen(socket, router);
+  if (!server) {
+    std::fprintf(stderr, "berth daemon: %s\n", server.error().message.c_str());
+    return 1;
+  }
+  // SIGINT/SIGTERM end the daemon; SIGPIPE from clients that went away is ignored.
+  ::signal(SIGPIPE, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    (*server)->stop();
+  });
+  std::fprintf(stderr, "berth daemon: API listening on unix://%s (data root %s)\n",
+               socket.c_str(), ctx.data_root.c_str());
+  (*server)->run();
+  waiter.join();
+  return 0;
+}
+
+}  // namespace berth::app
