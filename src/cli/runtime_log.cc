@@ -34,10 +34,10 @@ void RuntimeLog::write(std::string_view level, std::string_view msg) const {
   }
   std::string line;
   if (json_) {
-    Json j = {{"level", level}, {"msg", msg}, {"time", runtime::rfc3339_now()}};
+    Json j = {{"level", level}, {"msg", msg}, {"time", rfc3339_now()}};
     line = dump_json(j) + "\n";
   } else {
-    line = runtime::rfc3339_now() + " " + std::string(level) + ": " + std::string(msg) + "\n";
+    line = rfc3339_now() + " " + std::string(level) + ": " + std::string(msg) + "\n";
   }
   (void)!::write(fd.get(), line.data(), line.size());
 }

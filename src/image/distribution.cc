@@ -238,22 +238,24 @@ Result<std::string> push(ImageService& images, std::string_view ref_str, const P
   std::vector<Descriptor> blobs = img.layers;
   BERTH_ASSIGN_OR_RETURN(std::string mbytes, images.content().read(img.manifest.digest));
   BERTH_ASSIGN_OR_RETURN(Manifest manifest, parse_manifest(mbytes, img.manifest.media_type));
-  blobs.push_back(manifest.config);
   for (auto& b : blobs) report(p, short_id(b.digest), "Preparing");
+  blobs.push_back(manifest.config);  // uploaded like a layer, but docker shows no line for it
+  const std::string config_digest = manifest.config.digest;
   // Authenticate once before the parallel uploads (a 401 cannot replay a streamed body).
   BERTH_TRY(repo.client->blob_exists(manifest.config.digest));
   auto pushed = run_parallel(blobs.size(), opts.max_concurrent, [&](size_t i) -> Result<void> {
     const Descriptor& b = blobs[i];
+    Progress* lp = b.digest == config_digest ? nullptr : p;
     std::string id = short_id(b.digest);
     BERTH_ASSIGN_OR_RETURN(bool have, repo.client->blob_exists(b.digest));
     if (have) {
-      report(p, id, "Layer already exists");
+      report(lp, id, "Layer already exists");
       return {};
     }
     for (auto& from : mount_from) {
       BERTH_ASSIGN_OR_RETURN(bool mounted, repo.client->mount_blob(b.digest, from));
       if (mounted) {
-        report(p, id, "Mounted from " + from);
+        report(lp, id, "Mounted from " + from);
         return {};
       }
     }
@@ -262,8 +264,8 @@ Result<std::string> push(ImageService& images, std::string_view ref_str, const P
     }
     BERTH_TRY(repo.client->put_blob(
         b.digest, b.size, file_reader(images.content().blob_path(b.digest)), opts.chunk_bytes,
-        [&](int64_t sent) { report(p, id, "Pushing", sent, b.size); }));
-    report(p, id, "Pushed");
+        [&](int64_t sent) { report(lp, id, "Pushing", sent, b.size); }));
+    report(lp, id, "Pushed");
     return {};
   });
   BERTH_TRY(pushed);

@@ -54,7 +54,7 @@ grep -q '^busybox  *latest' <<<"$("$build/berth" images)" || fail "images does n
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 reg=127.0.0.1:$port
 printf 'version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' "$work/registry" "$reg" > "$work/registry.yml"
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 registry=$!
 for _ in $(seq 50); do curl -fs "http://$reg/v2/" >/dev/null && break; sleep 0.1; done
 b() { "$build/berth" "$@"; }

@@ -194,15 +194,4 @@ OrderedJson state_json(const ContainerState& st, Status status, const std::strin
   return j;
 }
 
-std::string rfc3339_now() {
-  timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  ::gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  size_t n = ::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
-}
-
 }  // namespace berth::runtime

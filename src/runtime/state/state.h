@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/time.h"
 #include "common/json.h"
 
 namespace berth::runtime {
@@ -71,7 +72,5 @@ uint64_t process_start_ticks(pid_t pid);
 // The runtime-spec state object as `state` prints it (plus runc's rootfs/created/owner).
 OrderedJson state_json(const ContainerState& st, Status status, const std::string& rootfs);
 
-// Now as RFC 3339 with nanoseconds ("2026-11-30T15:28:27.123456789Z").
-std::string rfc3339_now();
 
 }  // namespace berth::runtime

@@ -1,0 +1,206 @@
+#include "shim/shim.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "common/fs.h"
+#include "common/json.h"
+#include "common/time.h"
+#include "common/unique_fd.h"
+#include "runtime/container.h"
+
+namespace berth::shim {
+namespace {
+
+void report(int fd, const std::string& line) {
+  if (fd < 0) return;
+  std::string l = line + "\n";
+  (void)!::write(fd, l.data(), l.size());
+  ::close(fd);
+}
+
+// The json-file log: one JSON object per line of output, as docker's json-file driver.
+class JsonLog {
+ public:
+  JsonLog(std::string path, int64_t max_bytes, int max_files)
+      : path_(std::move(path)), max_bytes_(max_bytes), max_files_(max_files) {
+    open();
+  }
+
+  // Appends output of `stream`; lines are split at '\n', a partial line waits for more.
+  void add(const std::string& stream, const char* data, size_t len) {
+    std::string& pending = pending_[stream == "stderr"];
+    pending.append(data, len);
+    size_t start = 0;
+    for (;;) {
+      size_t nl = pending.find('\n', start);
+      if (nl == std::string::npos) break;
+      line(stream, pending.substr(start, nl + 1 - start));
+      start = nl + 1;
+    }
+    pending.erase(0, start);
+    if (pending.size() >= 16 * 1024) {  // docker's json-file splits long lines too
+      line(stream, pending);
+      pending.clear();
+    }
+  }
+  void flush() {
+    if (!pending_[0].empty()) line("stdout", pending_[0]);
+    if (!pending_[1].empty()) line("stderr", pending_[1]);
+    pending_[0].clear();
+    pending_[1].clear();
+  }
+
+ private:
+  void open() {
+    fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    struct stat st {};
+    size_ = fd_ && ::fstat(fd_.get(), &st) == 0 ? st.st_size : 0;
+  }
+  void rotate() {
+    for (int i = max_files_ - 1; i >= 1; --i) {
+      std::string from = i == 1 ? path_ : path_ + "." + std::to_string(i - 1);
+      ::rename(from.c_str(), (path_ + "." + std::to_string(i)).c_str());
+    }
+    if (max_files_ <= 1) ::truncate(path_.c_str(), 0);
+    open();
+  }
+  void line(const std::string& stream, const std::string& text) {
+    std::string rec =
+        dump_json(Json{{"log", text}, {"stream", stream}, {"time", rfc3339_now()}}) + "\n";
+    if (max_bytes_ > 0 && size_ + static_cast<int64_t>(rec.size()) > max_bytes_ && size_ > 0) {
+      rotate();
+    }
+    if (fd_) {
+      (void)!::write(fd_.get(), rec.data(), rec.size());
+      size_ += static_cast<int64_t>(rec.size());
+    }
+  }
+
+  std::string path_;
+  int64_t max_bytes_;
+  int max_files_;
+  UniqueFd fd_;
+  int64_t size_ = 0;
+  std::string pending_[2];
+};
+
+// Whether the memory cgroup of the container recorded an OOM kill (v1 memory.oom_control's
+// oom_kill counter, v2 memory.events' oom_kill).
+bool oom_killed(const std::string& cgroup_path) {
+  for (const std::string& f : {"/sys/fs/cgroup/memory" + cgroup_path + "/memory.oom_control",
+                               "/sys/fs/cgroup" + cgroup_path + "/memory.events",
+                               "/sys/fs/cgroup/unified" + cgroup_path + "/memory.events"}) {
+    auto text = fs::read_file(f);
+    if (!text) continue;
+    auto p = text->find("oom_kill ");
+    if (p != std::string::npos && std::atoll(text->c_str() + p + 9) > 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int run(const Options& opts) {
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  (void)fs::atomic_write(opts.state_dir + "/shim.pid", std::to_string(::getpid()));
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) {
+    report(opts.report_fd, "error create stdio pipes: " + std::string(std::strerror(errno)));
+    return 1;
+  }
+  // The container's stdio is ours at create: stdin /dev/null, stdout/stderr the pipes.
+  int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  ::dup2(devnull, 0);
+  ::dup2(out[1], 1);
+  ::dup2(err[1], 2);
+  // SIGCHLD through a signalfd, so the output loop sees the init's end.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  UniqueFd sfd(::signalfd(-1, &mask, SFD_CLOEXEC));
+
+  std::string warnings;
+  runtime::Runtime rt(opts.runtime_root, [&](const std::string& w) { warnings += w + "; "; });
+  runtime::CreateOptions co;
+  co.id = opts.id;
+  co.bundle = opts.bundle;
+  auto started = rt.run(co, /*detach=*/true);
+  auto info = started ? rt.state(opts.id) : Result<runtime::ContainerInfo>(tl::unexpected(started.error()));
+  // Our own stdio is /dev/null from now on; only the container holds the pipes' write ends.
+  ::dup2(devnull, 1);
+  ::dup2(devnull, 2);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (!info) {
+    report(opts.report_fd, "error " + info.error().message);
+    return 1;
+  }
+  pid_t init = info->state.pid;
+  std::string cgroup_path = info->state.cgroup_path;
+  (void)fs::atomic_write(opts.state_dir + "/init.pid", std::to_string(init));
+  report(opts.report_fd, "ok " + std::to_string(init));
+
+  JsonLog log(opts.log_path, opts.log_max_bytes, opts.log_max_files);
+  pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+  int status = -1;
+  bool exited = false;
+  char buf[64 * 1024];
+  // Until the init has exited and its output is drained (processes it left behind may hold
+  // the pipes open: after the init's end we only drain what is already there).
+  for (;;) {
+    int timeout = exited ? 0 : -1;
+    int n = ::poll(fds, 3, timeout);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 && exited) break;
+    bool progress = false;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP))) {
+        ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
+        if (r > 0) {
+          log.add(i == 0 ? "stdout" : "stderr", buf, static_cast<size_t>(r));
+          progress = true;
+        } else if (r == 0) {
+          fds[i].fd = -1;
+        }
+      }
+    }
+    if (fds[2].revents & POLLIN) {
+      signalfd_siginfo si;
+      (void)!::read(sfd.get(), &si, sizeof si);
+      // Reap everything (we are a subreaper); remember the init's status.
+      for (;;) {
+        int st = 0;
+        pid_t p = ::waitpid(-1, &st, WNOHANG);
+        if (p <= 0) break;
+        if (p == init) {
+          status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+          exited = true;
+        }
+      }
+    }
+    if (fds[0].fd < 0 && fds[1].fd < 0 && exited) break;
+    if (exited && !progress) break;
+  }
+  log.flush();
+  bool oom = oom_killed(cgroup_path);
+  (void)rt.remove(opts.id, /*force=*/true);
+  (void)fs::atomic_write(opts.state_dir + "/exit.json",
+                         dump_json(Json{{"ExitCode", status},
+                                        {"FinishedAt", rfc3339_now()},
+                                        {"OOMKilled", oom},
+                                        {"Error", ""}}));
+  return 0;
+}
+
+}  // namespace berth::shim
