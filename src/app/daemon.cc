@@ -13,9 +13,22 @@
 #include "api/docker/http.h"
 #include "api/docker/routes.h"
 #include "common/fs.h"
+#include "engine/engine.h"
 #include "image/service.h"
 
 namespace berth::app {
+namespace {
+
+// berth-shim beside our own binary (build/ or the install dir).
+std::string shim_path() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : "berth";
+  dir = dir.substr(0, dir.rfind('/') + 1);
+  return dir + "berth-shim";
+}
+
+}  // namespace
 
 int daemon_main(int argc, char** argv) {
   CLI::App app{"berth daemon: the engine, serving the Docker Engine API", "berth daemon"};
@@ -56,13 +69,23 @@ int daemon_main(int argc, char** argv) {
     std::fprintf(stderr, "berth daemon: %s\n", images.error().message.c_str());
     return 1;
   }
+  engine::EngineOptions eopts;
+  eopts.data_root = data_root;
+  eopts.shim_path = shim_path();
+  auto engine = engine::Engine::open(eopts, images->get());
+  if (!engine) {
+    std::fprintf(stderr, "berth daemon: %s\n", engine.error().message.c_str());
+    return 1;
+  }
   api::DaemonContext ctx;
   ctx.images = images->get();
+  ctx.engine = engine->get();
   ctx.data_root = fs::absolute(data_root);
   ctx.insecure_registries = insecure;
   api::Router router;
   api::add_system_routes(router, ctx);
   api::add_image_routes(router, ctx);
+  api::add_container_routes(router, ctx);
   auto server = api::Server::listen(socket, router);
   if (!server) {
     std::fprintf(stderr, "berth daemon: %s\n", server.error().message.c_str());

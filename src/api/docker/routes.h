@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "api/docker/http.h"
+#include "engine/engine.h"
 #include "image/service.h"
 
 namespace berth::api {
 
 struct DaemonContext {
   image::ImageService* images = nullptr;
+  engine::Engine* engine = nullptr;
   std::string data_root;
   std::vector<std::string> insecure_registries;
 };
@@ -21,5 +23,8 @@ void add_system_routes(Router& r, DaemonContext& ctx);
 // /images/...: json, {name}/json, create (pull and import), {name}/push, {name}/tag,
 // DELETE {name}, {name}/history, get, load, prune.
 void add_image_routes(Router& r, DaemonContext& ctx);
+// /containers/...: create, start, stop, restart, kill, wait, DELETE, json, list, logs, attach,
+// prune.
+void add_container_routes(Router& r, DaemonContext& ctx);
 
 }  // namespace berth::api

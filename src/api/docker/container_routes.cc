@@ -1,0 +1,230 @@
+// /containers/...: create, start, stop, kill, wait, delete, inspect, list, logs, attach, prune.
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/docker/routes.h"
+#include "common/strings.h"
+#include "common/time.h"
+#include "common/unique_fd.h"
+#include "engine/engine.h"
+#include "runtime/container.h"
+
+namespace berth::api {
+namespace {
+
+bool flag(const Exchange& ex, const std::string& key, bool dflt = false) {
+  if (!ex.has_query(key)) return dflt;
+  std::string v = ex.query(key);
+  return v == "1" || v == "true" || v == "True" || v.empty();
+}
+
+// docker's stdcopy framing: [stream, 0, 0, 0, size (big endian)] + payload.
+std::string frame(const std::string& stream, const std::string& text) {
+  std::string out(8, '\0');
+  out[0] = static_cast<char>(stream == "stderr" ? 2 : 1);
+  uint32_t n = static_cast<uint32_t>(text.size());
+  out[4] = static_cast<char>(n >> 24);
+  out[5] = static_cast<char>(n >> 16);
+  out[6] = static_cast<char>(n >> 8);
+  out[7] = static_cast<char>(n);
+  return out + text;
+}
+
+Result<void> send_all(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return make_error(Errc::kCanceled, "client went away");
+    }
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+double time_param(const std::string& v) {
+  if (v.empty() || v == "0") return 0;
+  if (auto n = str::parse_int(v.substr(0, v.find('.')))) return static_cast<double>(*n);
+  return parse_rfc3339(v);
+}
+
+}  // namespace
+
+void add_container_routes(Router& r, DaemonContext& ctx) {
+  engine::Engine& eng = *ctx.engine;
+
+  r.add("POST", "/containers/create", [&eng](Exchange& ex) {
+    auto body = ex.body();
+    if (!body) return ex.error(body.error());
+    auto j = parse_json(*body, "container config");
+    if (!j) return ex.error(400, j.error().message);
+    auto c = eng.create(*j, ex.query("name"));
+    if (!c) return ex.error(c.error());
+    ex.reply_json(201, {{"Id", c->id}, {"Warnings", Json::array()}});
+  });
+
+  r.add("POST", "/containers/([^/]+)/start", [&eng](Exchange& ex) {
+    auto s = eng.start(ex.params()[0]);
+    if (!s && s.error().code == Errc::kAlreadyExists) return ex.reply(304, "");
+    if (!s) return ex.error(s.error());
+    ex.reply(204, "");
+  });
+
+  r.add("POST", "/containers/([^/]+)/stop", [&eng](Exchange& ex) {
+    auto c = eng.get(ex.params()[0]);
+    if (!c) return ex.error(c.error());
+    if (c->state.status != "running" && c->state.status != "paused") return ex.reply(304, "");
+    std::optional<int> t;
+    if (ex.has_query("t")) t = static_cast<int>(str::parse_int(ex.query("t")).value_or(10));
+    auto s = eng.stop(ex.params()[0], t);
+    if (!s) return ex.error(s.error());
+    ex.reply(204, "");
+  });
+
+  r.add("POST", "/containers/([^/]+)/kill", [&eng](Exchange& ex) {
+    int sig = SIGKILL;
+    if (std::string name = ex.query("signal"); !name.empty()) {
+      auto parsed = runtime::parse_signal(name);
+      if (!parsed) return ex.error(400, parsed.error().message);
+      sig = *parsed;
+    }
+    auto k = eng.kill(ex.params()[0], sig);
+    if (!k) return ex.error(k.error());
+    ex.reply(204, "");
+  });
+
+  r.add("POST", "/containers/([^/]+)/restart", [&eng](Exchange& ex) {
+    std::optional<int> t;
+    if (ex.has_query("t")) t = static_cast<int>(str::parse_int(ex.query("t")).value_or(10));
+    if (auto s = eng.stop(ex.params()[0], t); !s) return ex.error(s.error());
+    if (auto s = eng.start(ex.params()[0]); !s) return ex.error(s.error());
+    ex.reply(204, "");
+  });
+
+  r.add("POST", "/containers/([^/]+)/wait", [&eng](Exchange& ex) {
+    std::string cond = ex.query("condition", "not-running");
+    if (cond != "not-running" && cond != "next-exit" && cond != "removed") {
+      return ex.error(400, "invalid condition: \"" + cond + "\"");
+    }
+    if (auto c = eng.get(ex.params()[0]); !c) return ex.error(c.error());
+    // Headers now, the body when the condition is met (the docker CLI waits on it while the
+    // container starts and runs).
+    if (!ex.begin_stream(200, "application/json")) return;
+    auto code = eng.wait(ex.params()[0], cond);
+    (void)ex.write(dump_json(Json{{"StatusCode", code ? *code : 0}, {"Error", Json()}}) + "\n");
+    ex.end_stream();
+  });
+
+  r.add("DELETE", "/containers/([^/]+)", [&eng](Exchange& ex) {
+    auto d = eng.remove(ex.params()[0], flag(ex, "force"));
+    if (!d) return ex.error(d.error());
+    ex.reply(204, "");
+  });
+
+  r.add("GET", "/containers/([^/]+)/json", [&eng](Exchange& ex) {
+    auto c = eng.get(ex.params()[0]);
+    if (!c) return ex.error(c.error());
+    ex.reply_json(200, engine::inspect_json(*c));
+  });
+
+  r.add("GET", "/containers/json", [&eng](Exchange& ex) {
+    auto filters = parse_json(ex.query("filters", "{}"), "filters");
+    if (!filters || !filters->is_object()) return ex.error(400, "invalid filters");
+    auto values = [&](const std::string& key) {
+      std::vector<std::string> out;
+      if (auto it = filters->find(key); it != filters->end()) {
+        if (it->is_object()) {
+          for (auto& [k, v] : it->items()) out.push_back(k);
+        } else if (it->is_array()) {
+          for (auto& v : *it) out.push_back(v.get<std::string>());
+        }
+      }
+      return out;
+    };
+    bool all = flag(ex, "all");
+    Json out = Json::array();
+    for (auto& c : eng.list()) {
+      Json s = engine::summary_json(c);
+      std::string state = s["State"];
+      auto st = values("status");
+      if (!all && st.empty() && state != "running" && state != "paused") continue;
+      if (!st.empty() && std::find(st.begin(), st.end(), state) == st.end()) continue;
+      bool ok = true;
+      for (auto& n : values("name")) ok = ok && c.name.find(n.starts_with("/") ? n.substr(1) : n) != std::string::npos;
+      for (auto& i : values("id")) ok = ok && c.id.rfind(i, 0) == 0;
+      for (auto& a : values("ancestor")) ok = ok && (c.image == a || c.image_id == a || c.image_id.find(a) == 7);
+      for (auto& e : values("exited")) ok = ok && state == "exited" && std::to_string(c.state.exit_code) == e;
+      for (auto& l : values("label")) {
+        auto eq = l.find('=');
+        Json labels = c.config.value("Labels", Json::object());
+        std::string k = l.substr(0, eq);
+        ok = ok && labels.is_object() && labels.contains(k) &&
+             (eq == std::string::npos || labels[k] == l.substr(eq + 1));
+      }
+      if (ok) out.push_back(s);
+    }
+    if (auto n = str::parse_int(ex.query("limit", "-1")); n && *n > 0 && out.size() > size_t(*n)) {
+      out.erase(out.begin() + *n, out.end());
+    }
+    ex.reply_json(200, out);
+  });
+
+  r.add("GET", "/containers/([^/]+)/logs", [&eng](Exchange& ex) {
+    auto c = eng.get(ex.params()[0]);
+    if (!c) return ex.error(c.error());
+    engine::LogOptions o;
+    o.follow = flag(ex, "follow");
+    o.stdout = flag(ex, "stdout");
+    o.stderr = flag(ex, "stderr");
+    if (!o.stdout && !o.stderr) {
+      return ex.error(400, "you must choose at least one stream");
+    }
+    o.since = time_param(ex.query("since"));
+    o.until = time_param(ex.query("until"));
+    std::string tail = ex.query("tail", "all");
+    o.tail = tail == "all" ? -1 : str::parse_int(tail).value_or(-1);
+    bool timestamps = flag(ex, "timestamps");
+    bool tty = c->config.value("Tty", false);
+    if (!ex.begin_stream(200, tty ? "application/vnd.docker.raw-stream"
+                                  : "application/vnd.docker.multiplexed-stream")) {
+      return;
+    }
+    (void)eng.logs(ex.params()[0], o, [&](const engine::LogEntry& e) -> Result<void> {
+      std::string text = timestamps ? e.time + " " + e.text : e.text;
+      return ex.write(tty ? text : frame(e.stream, text));
+    });
+    ex.end_stream();
+  });
+
+  r.add("POST", "/containers/([^/]+)/attach", [&eng](Exchange& ex) {
+    auto c = eng.get(ex.params()[0]);
+    if (!c) return ex.error(c.error());
+    bool tty = c->config.value("Tty", false);
+    engine::LogOptions o;
+    o.follow = flag(ex, "stream");
+    o.stdout = flag(ex, "stdout");
+    o.stderr = flag(ex, "stderr");
+    o.from_now = true;
+    auto fd = ex.hijack(tty ? "application/vnd.docker.raw-stream"
+                            : "application/vnd.docker.multiplexed-stream");
+    if (!fd) return;
+    UniqueFd sock(*fd);
+    (void)eng.logs(c->id, o, [&](const engine::LogEntry& e) {
+      return send_all(sock.get(), tty ? e.text : frame(e.stream, e.text));
+    });
+    ::shutdown(sock.get(), SHUT_RDWR);
+  });
+
+  r.add("POST", "/containers/prune", [&eng](Exchange& ex) {
+    Json deleted = Json::array();
+    for (auto& c : eng.list()) {
+      if (c.state.status == "running" || c.state.status == "paused") continue;
+      if (eng.remove(c.id, false)) deleted.push_back(c.id);
+    }
+    ex.reply_json(200, {{"ContainersDeleted", deleted}, {"SpaceReclaimed", 0}});
+  });
+}
+
+}  // namespace berth::api

@@ -1,0 +1,845 @@
+#include "engine/engine.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "common/fs.h"
+#include "common/sqlite.h"
+#include "common/strings.h"
+#include "common/time.h"
+#include "common/unique_fd.h"
+#include "engine/spec_builder.h"
+#include "runtime/container.h"
+
+namespace berth::engine {
+
+namespace {
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS containers(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  data TEXT NOT NULL);
+)sql";
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  UniqueFd fd(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
+  if (!fd || ::read(fd.get(), raw.data(), bytes) != static_cast<ssize_t>(bytes)) {
+    std::random_device rd;
+    for (auto& c : raw) c = static_cast<char>(rd());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+// docker's namesgenerator, in short.
+std::string random_name() {
+  static const char* kLeft[] = {"admiring", "brave",   "clever",  "dazzling", "eager",
+                                "focused",  "gallant", "happy",   "jolly",    "keen",
+                                "lucid",    "modest",  "nifty",   "quirky",   "serene",
+                                "tender",   "upbeat",  "vibrant", "wizardly", "zealous"};
+  static const char* kRight[] = {"babbage", "curie",   "dijkstra", "euler",  "feynman",
+                                 "gauss",   "hopper",  "knuth",    "lamport", "lovelace",
+                                 "noether", "pascal",  "ritchie",  "shannon", "thompson",
+                                 "turing",  "wozniak", "yonath",   "hamilton", "kepler"};
+  std::random_device rd;
+  return std::string(kLeft[rd() % 20]) + "_" + kRight[rd() % 20];
+}
+
+Json state_json(const State& s) {
+  return {{"status", s.status},       {"pid", s.pid},
+          {"shim_pid", s.shim_pid},   {"exit_code", s.exit_code},
+          {"oom_killed", s.oom_killed}, {"error", s.error},
+          {"started_at", s.started_at}, {"finished_at", s.finished_at}};
+}
+
+State state_from(const Json& j) {
+  State s;
+  s.status = j.value("status", "created");
+  s.pid = j.value("pid", 0);
+  s.shim_pid = j.value("shim_pid", 0);
+  s.exit_code = j.value("exit_code", 0);
+  s.oom_killed = j.value("oom_killed", false);
+  s.error = j.value("error", "");
+  s.started_at = j.value("started_at", s.started_at);
+  s.finished_at = j.value("finished_at", s.finished_at);
+  return s;
+}
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+// Whether `pid` is a berth-shim for container `id` (and not a recycled pid).
+bool is_our_shim(pid_t pid, const std::string& id) {
+  if (pid <= 0) return false;
+  auto cmd = fs::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  return cmd && cmd->find("berth-shim") != std::string::npos &&
+         cmd->find(id) != std::string::npos;
+}
+
+std::vector<std::string> strings_of(const Json& j) {
+  std::vector<std::string> out;
+  if (j.is_array()) {
+    for (auto& v : j) {
+      if (v.is_string()) out.push_back(v.get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  EngineOptions opts;
+  image::ImageService* images;
+  sql::Db db;
+  mutable std::mutex mu;
+  std::condition_variable cv;  // any state change
+  std::map<std::string, Container> containers;
+  uint64_t generation = 0;  // bumped on every change (waiters compare)
+
+  Impl(EngineOptions o, image::ImageService* i, sql::Db d)
+      : opts(std::move(o)), images(i), db(std::move(d)) {}
+
+  std::string dir_of(const std::string& id) const { return opts.data_root + "/containers/" + id; }
+
+  // Caller holds mu.
+  Result<void> save(const Container& c) {
+    Json data = {{"name", c.name},     {"image", c.image},   {"image_id", c.image_id},
+                 {"config", c.config}, {"host_config", c.host_config},
+                 {"created", c.created}, {"state", state_json(c.state)}};
+    BERTH_ASSIGN_OR_RETURN(
+        auto st, db.prepare("INSERT INTO containers(id, name, data) VALUES(?,?,?) "
+                            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, data=excluded.data"));
+    st.bind(1, c.id).bind(2, c.name).bind(3, dump_json(data));
+    return st.run();
+  }
+
+  Result<void> load_all() {
+    BERTH_ASSIGN_OR_RETURN(auto st, db.prepare("SELECT id, name, data FROM containers"));
+    for (;;) {
+      BERTH_ASSIGN_OR_RETURN(bool row, st.step());
+      if (!row) break;
+      auto data = parse_json(st.text(2), "container record");
+      if (!data) continue;
+      Container c;
+      c.id = st.text(0);
+      c.name = st.text(1);
+      c.image = data->value("image", "");
+      c.image_id = data->value("image_id", "");
+      c.config = data->value("config", Json::object());
+      c.host_config = data->value("host_config", Json::object());
+      c.created = data->value("created", "");
+      c.state = state_from(data->value("state", Json::object()));
+      c.dir = dir_of(c.id);
+      c.log_path = c.dir + "/" + c.id + "-json.log";
+      containers[c.id] = std::move(c);
+    }
+    return {};
+  }
+
+  // Caller holds mu. Errors: kNotFound.
+  Result<Container*> find(const std::string& ref) {
+    std::string r = ref.starts_with("/") ? ref.substr(1) : ref;
+    if (auto it = containers.find(r); it != containers.end()) return &it->second;
+    for (auto& [id, c] : containers) {
+      if (c.name == r) return &c;
+    }
+    Container* match = nullptr;
+    if (!r.empty()) {
+      for (auto& [id, c] : containers) {
+        if (id.rfind(r, 0) == 0) {
+          if (match) {
+            return make_error(Errc::kInvalidArgument,
+                              "multiple IDs found with provided prefix: " + r);
+          }
+          match = &c;
+        }
+      }
+    }
+    if (!match) return make_error(Errc::kNotFound, "No such container: " + ref);
+    return match;
+  }
+
+  void changed() {
+    ++generation;
+    cv.notify_all();
+  }
+
+  std::string rootfs(const Container& c) const { return c.dir + "/rootfs"; }
+
+  Result<void> mount_rootfs(const Container& c) {
+    std::string target = rootfs(c);
+    BERTH_TRY(fs::mkdir_all(target, 0755));
+    auto img = images->get(c.image_id);
+    if (!img) return tl::unexpected(img.error());
+    auto m = images->snapshots().mounts(c.id);
+    if (!m) {
+      m = images->snapshots().prepare(c.id, image::ImageService::chain(*img));
+      if (!m) return tl::unexpected(m.error());
+    }
+    std::string data = str::join(m->options, ",");
+    if (::mount("overlay", target.c_str(), "overlay", 0, data.c_str()) < 0) {
+      return sys_error(errno, "mount the root file system of " + c.id.substr(0, 12));
+    }
+    return {};
+  }
+
+  void unmount_rootfs(const Container& c) {
+    std::string target = rootfs(c);
+    while (::umount2(target.c_str(), MNT_DETACH) == 0) {
+    }
+  }
+
+  // The end of a shim: read what it recorded and update the container. Caller holds mu.
+  void finish(Container& c) {
+    auto text = fs::read_file(c.dir + "/exit.json");
+    Json j = text ? parse_json(*text, "exit.json").value_or(Json::object()) : Json::object();
+    c.state.status = "exited";
+    c.state.exit_code = j.value("ExitCode", 255);
+    c.state.oom_killed = j.value("OOMKilled", false);
+    c.state.finished_at = j.value("FinishedAt", rfc3339_now());
+    c.state.pid = 0;
+    c.state.shim_pid = 0;
+    unmount_rootfs(c);
+    (void)save(c);
+    changed();
+  }
+
+  // Follows a shim until it exits (pidfd readable), then finishes the container.
+  void monitor(const std::string& id, pid_t shim_pid) {
+    UniqueFd pfd(pidfd_open(shim_pid));
+    if (pfd) {
+      pollfd p{pfd.get(), POLLIN, 0};
+      while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+      }
+    }
+    bool auto_remove = false;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      auto it = containers.find(id);
+      if (it == containers.end() || it->second.state.status != "running") return;
+      finish(it->second);
+      auto_remove = it->second.host_config.value("AutoRemove", false);
+    }
+    if (auto_remove) (void)remove(id, true);
+  }
+
+  Result<void> remove(const std::string& ref, bool force);
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageService* images) {
+  opts.data_root = fs::absolute(opts.data_root);
+  BERTH_TRY(fs::mkdir_all(opts.data_root + "/containers", 0710));
+  BERTH_ASSIGN_OR_RETURN(sql::Db db, sql::Db::open(opts.data_root + "/berth.db"));
+  BERTH_TRY(db.exec(kSchema));
+  auto impl = std::make_unique<Impl>(std::move(opts), images, std::move(db));
+  BERTH_TRY(impl->load_all());
+  std::unique_ptr<Engine> e(new Engine(std::move(impl)));
+  // Live restore: shims that kept running are followed again; the others ended meanwhile.
+  Impl& s = *e->impl_;
+  std::lock_guard<std::mutex> l(s.mu);
+  for (auto& [id, c] : s.containers) {
+    if (c.state.status != "running" && c.state.status != "paused") continue;
+    if (is_our_shim(c.state.shim_pid, id)) {
+      std::thread([&s, id = id, pid = c.state.shim_pid] { s.monitor(id, pid); }).detach();
+    } else {
+      s.finish(c);
+    }
+  }
+  return e;
+}
+
+Result<Container> Engine::create(const Json& body, const std::string& name_in) {
+  auto& s = *impl_;
+  if (!body.is_object()) return make_error(Errc::kInvalidArgument, "config must be an object");
+  std::string image_ref = body.value("Image", "");
+  if (image_ref.empty()) return make_error(Errc::kInvalidArgument, "No image was specified");
+  BERTH_ASSIGN_OR_RETURN(image::Image img, s.images->get(image_ref));
+  std::string name = name_in.starts_with("/") ? name_in.substr(1) : name_in;
+  static const std::regex kName("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
+  if (!name.empty() && !std::regex_match(name, kName)) {
+    return make_error(Errc::kInvalidArgument, "Invalid container name (" + name +
+                                                  "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  }
+  Json hc = body.value("HostConfig", Json::object());
+  if (!hc.is_object()) hc = Json::object();
+  std::string net = hc.value("NetworkMode", "default");
+  if (net != "default" && net != "bridge" && net != "none" && net != "host") {
+    return make_error(Errc::kNotFound, "network " + net + " not found");
+  }
+  // The container's Config: the image's, overridden by what the user gave (moby
+  // daemon/create.go merge): Entrypoint given without Cmd drops the image's Cmd.
+  Json image_cfg = img.config.doc.value("config", Json::object());
+  if (!image_cfg.is_object()) image_cfg = Json::object();
+  Json cfg = body;
+  cfg.erase("HostConfig");
+  cfg.erase("NetworkingConfig");
+  bool has_entry = cfg.contains("Entrypoint") && !cfg["Entrypoint"].is_null() &&
+                   !strings_of(cfg["Entrypoint"]).empty();
+  bool has_cmd = cfg.contains("Cmd") && !cfg["Cmd"].is_null() && !strings_of(cfg["Cmd"]).empty();
+  if (!has_entry) cfg["Entrypoint"] = image_cfg.value("Entrypoint", Json());
+  if (!has_cmd && !has_entry) cfg["Cmd"] = image_cfg.value("Cmd", Json());
+  if (strings_of(cfg["Entrypoint"]).empty() && strings_of(cfg["Cmd"]).empty()) {
+    return make_error(Errc::kInvalidArgument, "no command specified");
+  }
+  std::vector<std::string> env = strings_of(image_cfg.value("Env", Json()));
+  for (auto& e : strings_of(cfg.value("Env", Json()))) {
+    std::string key = e.substr(0, e.find('='));
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&](auto& x) { return x.substr(0, x.find('=')) == key; }),
+              env.end());
+    env.push_back(e);
+  }
+  cfg["Env"] = env;
+  for (const char* k : {"WorkingDir", "User", "StopSignal"}) {
+    if (cfg.value(k, "").empty() && image_cfg.contains(k)) cfg[k] = image_cfg[k];
+  }
+  Json labels = image_cfg.value("Labels", Json::object());
+  if (!labels.is_object()) labels = Json::object();
+  if (auto l = cfg.find("Labels"); l != cfg.end() && l->is_object()) labels.update(*l);
+  cfg["Labels"] = labels;
+  Json exposed = image_cfg.value("ExposedPorts", Json::object());
+  if (!exposed.is_object()) exposed = Json::object();
+  if (auto p = cfg.find("ExposedPorts"); p != cfg.end() && p->is_object()) exposed.update(*p);
+  if (!exposed.empty()) cfg["ExposedPorts"] = exposed;
+  cfg["Image"] = image_ref;
+
+  std::lock_guard<std::mutex> l(s.mu);
+  if (name.empty()) {
+    do {
+      name = random_name();
+    } while (s.find(name).has_value());
+  } else {
+    for (auto& [id, c] : s.containers) {
+      if (c.name == name) {
+        return make_error(Errc::kConflict, "Conflict. The container name \"/" + name +
+                                               "\" is already in use by container \"" + id +
+                                               "\". You have to remove (or rename) that "
+                                               "container to be able to reuse that name.");
+      }
+    }
+  }
+  Container c;
+  c.id = random_hex(32);
+  c.name = name;
+  c.image = image_ref;
+  c.image_id = img.id;
+  c.config = cfg;
+  c.host_config = hc;
+  c.created = rfc3339_now();
+  c.dir = s.dir_of(c.id);
+  c.log_path = c.dir + "/" + c.id + "-json.log";
+  BERTH_TRY(fs::mkdir_all(c.dir, 0710));
+  auto saved = s.save(c);
+  if (!saved) {
+    (void)fs::remove_all(c.dir);
+    return tl::unexpected(saved.error());
+  }
+  s.containers[c.id] = c;
+  s.changed();
+  return c;
+}
+
+Result<void> Engine::start(const std::string& ref) {
+  auto& s = *impl_;
+  Container c;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+    if (p->state.status == "running" || p->state.status == "paused") {
+      return make_error(Errc::kAlreadyExists, "container " + p->id + " is already running");
+    }
+    if (p->state.status == "removing") {
+      return make_error(Errc::kConflict, "container " + p->id + " is being removed");
+    }
+    p->state.status = "starting";  // keeps concurrent starts and removes out
+    c = *p;
+  }
+  auto fail = [&](const Error& e) -> Result<void> {
+    std::lock_guard<std::mutex> l(s.mu);
+    s.unmount_rootfs(c);
+    if (auto p = s.find(c.id)) {
+      (*p)->state.status = "created";
+      (*p)->state.error = e.message;
+      // docker: 127 for a missing program, 126 for one that cannot be run.
+      (*p)->state.exit_code = e.message.find("not found") != std::string::npos ? 127 : 126;
+      (void)s.save(**p);
+      s.changed();
+    }
+    return tl::unexpected(e);
+  };
+  BERTH_TRY(fs::mkdir_all(c.dir + "/bundle", 0700));
+  if (auto m = s.mount_rootfs(c); !m) return fail(m.error());
+  auto spec = build_spec(c, s.rootfs(c));
+  if (!spec) return fail(spec.error());
+  std::string hostname = (*spec)["hostname"];
+  (void)fs::atomic_write(c.dir + "/hostname", hostname + "\n");
+  (void)fs::atomic_write(c.dir + "/hosts",
+                         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                         "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+                         "ff02::2\tip6-allrouters\n");
+  std::string resolv = fs::read_file("/etc/resolv.conf").value_or("");
+  (void)fs::atomic_write(c.dir + "/resolv.conf", resolv);
+  if (auto w = fs::atomic_write(c.dir + "/bundle/config.json", dump_json(*spec, 2)); !w) {
+    return fail(w.error());
+  }
+  ::unlink((c.dir + "/exit.json").c_str());
+
+  // The shim, twice forked so that it is nobody's child here (it outlives the daemon), with
+  // a pipe on which it reports "ok <pid>" or "error <message>".
+  int rep[2];
+  if (::pipe2(rep, O_CLOEXEC) < 0) return fail(sys_error(errno, "pipe").value());
+  UniqueFd rep_r(rep[0]), rep_w(rep[1]);
+  std::vector<std::string> argv = {s.opts.shim_path, "--id",        c.id,
+                                   "--bundle",       c.dir + "/bundle",
+                                   "--runtime-root", s.opts.runtime_root,
+                                   "--state-dir",    c.dir,
+                                   "--log",          c.log_path,
+                                   "--report-fd",    "3"};
+  auto log_opts = c.host_config.value("LogConfig", Json::object()).value("Config", Json::object());
+  if (log_opts.is_object()) {
+    if (auto ms = log_opts.find("max-size"); ms != log_opts.end() && ms->is_string()) {
+      std::string v = *ms;
+      int64_t mult = 1;
+      char unit = v.empty() ? 0 : static_cast<char>(std::tolower(v.back()));
+      if (unit == 'k') mult = 1000;
+      if (unit == 'm') mult = 1000 * 1000;
+      if (unit == 'g') mult = 1000 * 1000 * 1000;
+      if (mult > 1) v.pop_back();
+      argv.push_back("--log-max-size");
+      argv.push_back(std::to_string(str::parse_int(v).value_or(0) * mult));
+    }
+    if (auto mf = log_opts.find("max-file"); mf != log_opts.end() && mf->is_string()) {
+      argv.push_back("--log-max-file");
+      argv.push_back(*mf);
+    }
+  }
+  auto cargv = str::c_strings(argv);
+  pid_t child = ::fork();
+  if (child < 0) return fail(sys_error(errno, "fork").value());
+  if (child == 0) {
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::dup2(rep_w.get(), 3);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execv(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  ::waitpid(child, nullptr, 0);
+  rep_w.reset();
+  std::string line;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(rep_r.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    line.append(buf, static_cast<size_t>(n));
+  }
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  if (!line.starts_with("ok ")) {
+    std::string msg = line.starts_with("error ") ? line.substr(6)
+                                                 : "the shim exited without starting the container";
+    Errc code = msg.find("not found") != std::string::npos ||
+                        msg.find("no such file") != std::string::npos
+                    ? Errc::kInvalidArgument
+                    : Errc::kInternal;
+    return fail(Error{code, "failed to create task for container: " + msg});
+  }
+  pid_t init = static_cast<pid_t>(std::atoi(line.c_str() + 3));
+  pid_t shim = static_cast<pid_t>(
+      str::parse_int(str::trim(fs::read_file(c.dir + "/shim.pid").value_or("0"))).value_or(0));
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    BERTH_ASSIGN_OR_RETURN(Container * p, s.find(c.id));
+    p->state.status = "running";
+    p->state.pid = init;
+    p->state.shim_pid = shim;
+    p->state.exit_code = 0;
+    p->state.error.clear();
+    p->state.oom_killed = false;
+    p->state.started_at = rfc3339_now();
+    p->state.finished_at = "0001-01-01T00:00:00Z";
+    (void)s.save(*p);
+    s.changed();
+  }
+  std::thread([&s, id = c.id, shim] { s.monitor(id, shim); }).detach();
+  return {};
+}
+
+Result<void> Engine::kill(const std::string& ref, int signal) {
+  auto& s = *impl_;
+  std::string id;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+    if (p->state.status != "running" && p->state.status != "paused") {
+      return make_error(Errc::kConflict, "Cannot kill container: " + ref + ": Container " +
+                                             p->id + " is not running");
+    }
+    id = p->id;
+  }
+  runtime::Runtime rt(s.opts.runtime_root, [](const std::string&) {});
+  auto r = rt.kill(id, signal, signal == SIGKILL);
+  if (!r && r.error().code != Errc::kFailedPrecondition) return r;
+  return {};
+}
+
+Result<void> Engine::stop(const std::string& ref, std::optional<int> timeout_s) {
+  auto& s = *impl_;
+  std::string id;
+  int sig = SIGTERM;
+  int timeout = 10;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+    if (p->state.status != "running" && p->state.status != "paused") return {};
+    id = p->id;
+    if (std::string ss = p->config.value("StopSignal", ""); !ss.empty()) {
+      if (auto parsed = runtime::parse_signal(ss)) sig = *parsed;
+    }
+    if (auto st = p->config.find("StopTimeout"); st != p->config.end() && st->is_number()) {
+      timeout = st->get<int>();
+    }
+  }
+  if (timeout_s) timeout = *timeout_s;
+  auto exited = [&] {
+    auto it = s.containers.find(id);
+    return it == s.containers.end() ||
+           (it->second.state.status != "running" && it->second.state.status != "paused");
+  };
+  if (timeout != 0) {
+    (void)kill(id, sig);
+    std::unique_lock<std::mutex> l(s.mu);
+    if (s.cv.wait_for(l, std::chrono::seconds(timeout < 0 ? 3600 * 24 : timeout), exited)) {
+      return {};
+    }
+  }
+  (void)kill(id, SIGKILL);
+  std::unique_lock<std::mutex> l(s.mu);
+  s.cv.wait_for(l, std::chrono::seconds(30), exited);
+  return {};
+}
+
+Result<void> Engine::Impl::remove(const std::string& ref, bool force) {
+  Container c;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    BERTH_ASSIGN_OR_RETURN(Container * p, find(ref));
+    if (p->state.status == "running" || p->state.status == "paused") {
+      if (!force) {
+        return make_error(Errc::kConflict,
+                          "cannot remove container \"/" + p->name +
+                              "\": container is running: stop the container before removing or "
+                              "force remove");
+      }
+    }
+    if (p->state.status == "removing") return {};
+    c = *p;
+  }
+  if (c.state.status == "running" || c.state.status == "paused") {
+    runtime::Runtime rt(opts.runtime_root, [](const std::string&) {});
+    (void)rt.kill(c.id, SIGKILL, true);
+    std::unique_lock<std::mutex> l(mu);
+    cv.wait_for(l, std::chrono::seconds(30), [&] {
+      auto it = containers.find(c.id);
+      return it == containers.end() || it->second.state.status != "running";
+    });
+  }
+  std::lock_guard<std::mutex> l(mu);
+  auto it = containers.find(c.id);
+  if (it == containers.end()) return {};
+  it->second.state.status = "removing";
+  unmount_rootfs(c);
+  (void)images->snapshots().remove_active(c.id);
+  (void)fs::remove_all(c.dir);
+  if (auto st = db.prepare("DELETE FROM containers WHERE id=?")) {
+    st->bind(1, c.id);
+    (void)st->run();
+  }
+  containers.erase(it);
+  changed();
+  return {};
+}
+
+Result<void> Engine::remove(const std::string& ref, bool force) {
+  return impl_->remove(ref, force);
+}
+
+Result<Container> Engine::get(const std::string& ref) const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  BERTH_ASSIGN_OR_RETURN(Container * p, impl_->find(ref));
+  return *p;
+}
+
+std::vector<Container> Engine::list() const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  std::vector<Container> out;
+  for (auto& [id, c] : impl_->containers) out.push_back(c);
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.created > b.created; });
+  return out;
+}
+
+bool Engine::image_in_use(const std::string& image_id) const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  for (auto& [id, c] : impl_->containers) {
+    if (c.image_id == image_id) return true;
+  }
+  return false;
+}
+
+Result<int> Engine::wait(const std::string& ref, const std::string& condition) {
+  auto& s = *impl_;
+  std::unique_lock<std::mutex> l(s.mu);
+  BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+  std::string id = p->id;
+  std::string started = p->state.started_at;
+  bool was_running = p->state.status == "running";
+  int code = p->state.exit_code;
+  s.cv.wait(l, [&] {
+    auto it = s.containers.find(id);
+    if (it == s.containers.end()) return true;  // removed
+    const State& st = it->second.state;
+    code = st.exit_code;
+    bool stopped = st.status == "exited" || st.status == "dead";
+    if (condition == "removed") return false;
+    if (condition == "next-exit") {
+      // An exit after this call: stopped now, and it had started (again) since.
+      return stopped && (was_running || st.started_at != started);
+    }
+    return st.status != "running" && st.status != "paused" && st.status != "starting";
+  });
+  return code;
+}
+
+Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
+                          const std::function<Result<void>(const LogEntry&)>& sink) {
+  BERTH_ASSIGN_OR_RETURN(Container c, get(ref));
+  auto running = [&] {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    auto it = impl_->containers.find(c.id);
+    return it != impl_->containers.end() &&
+           (it->second.state.status == "running" || it->second.state.status == "starting" ||
+            it->second.state.status == "created" || it->second.state.status == "paused");
+  };
+  auto emit = [&](const std::string& line) -> Result<void> {
+    auto j = parse_json(line, "log");
+    if (!j || !j->is_object()) return {};
+    LogEntry e{j->value("stream", "stdout"), j->value("time", ""), j->value("log", "")};
+    if ((e.stream == "stdout" && !o.stdout) || (e.stream == "stderr" && !o.stderr)) return {};
+    double t = parse_rfc3339(e.time);
+    if (o.since > 0 && t < o.since) return {};
+    if (o.until > 0 && t > o.until) return {};
+    return sink(e);
+  };
+  // Rotated files first (oldest = highest number), then the live one.
+  std::vector<std::string> files;
+  for (int i = 9; i >= 1; --i) {
+    std::string f = c.log_path + "." + std::to_string(i);
+    if (fs::exists(f)) files.push_back(f);
+  }
+  files.push_back(c.log_path);
+  int64_t offset = 0;
+  if (o.from_now) {
+    struct stat st {};
+    offset = ::stat(c.log_path.c_str(), &st) == 0 ? st.st_size : 0;
+    files = {c.log_path};
+  } else {
+    std::deque<std::string> lines;
+    for (auto& f : files) {
+      auto text = fs::read_file(f);
+      if (!text) continue;
+      if (f == c.log_path) offset = static_cast<int64_t>(text->size());
+      size_t start = 0;
+      for (;;) {
+        size_t nl = text->find('\n', start);
+        if (nl == std::string::npos) break;
+        lines.push_back(text->substr(start, nl - start));
+        if (o.tail >= 0 && static_cast<int64_t>(lines.size()) > o.tail) lines.pop_front();
+        start = nl + 1;
+      }
+      if (f == c.log_path) offset = static_cast<int64_t>(start);
+    }
+    if (o.tail != 0) {
+      for (auto& l : lines) BERTH_TRY(emit(l));
+    }
+  }
+  if (!o.follow) return {};
+  // Follow: new lines as the shim appends them, until the container is no longer running.
+  UniqueFd ino(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (ino) {
+    ::inotify_add_watch(ino.get(), c.dir.c_str(), IN_MODIFY | IN_MOVED_TO | IN_CREATE);
+  }
+  std::string pending;
+  for (;;) {
+    bool alive = running();
+    UniqueFd fd(::open(c.log_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd) {
+      struct stat st {};
+      ::fstat(fd.get(), &st);
+      if (st.st_size < offset) offset = 0;  // rotated: the live file started over
+      std::string buf(static_cast<size_t>(st.st_size - offset), '\0');
+      ssize_t n = buf.empty() ? 0 : ::pread(fd.get(), buf.data(), buf.size(), offset);
+      if (n > 0) {
+        offset += n;
+        pending.append(buf.data(), static_cast<size_t>(n));
+        size_t start = 0;
+        for (;;) {
+          size_t nl = pending.find('\n', start);
+          if (nl == std::string::npos) break;
+          BERTH_TRY(emit(pending.substr(start, nl - start)));
+          start = nl + 1;
+        }
+        pending.erase(0, start);
+        continue;
+      }
+    }
+    if (!alive) return {};
+    pollfd p{ino.get(), POLLIN, 0};
+    ::poll(&p, ino ? 1 : 0, 100);
+    char drain[4096];
+    while (ino && ::read(ino.get(), drain, sizeof drain) > 0) {
+    }
+  }
+}
+
+// ---- docker's JSON views -----------------------------------------------------------------
+
+namespace {
+
+std::string human_duration(double s) {
+  auto plural = [](long n, const char* unit) {
+    return (n == 1 ? std::string(std::strcmp(unit, "hour") == 0 ? "an" : "a")
+                   : std::to_string(n)) +
+           " " + unit + (n == 1 ? "" : "s");
+  };
+  if (s < 1) return "Less than a second";
+  if (s < 60) return std::to_string(static_cast<long>(s)) + " seconds";
+  if (s < 3600) return plural(std::lround(s / 60), "minute");
+  if (s < 48 * 3600) return plural(std::lround(s / 3600), "hour");
+  return plural(std::lround(s / 86400), "day");
+}
+
+std::string status_text(const State& st) {
+  double now = static_cast<double>(::time(nullptr));
+  if (st.status == "running") return "Up " + human_duration(now - parse_rfc3339(st.started_at));
+  if (st.status == "paused") {
+    return "Up " + human_duration(now - parse_rfc3339(st.started_at)) + " (Paused)";
+  }
+  if (st.status == "exited") {
+    return "Exited (" + std::to_string(st.exit_code) + ") " +
+           human_duration(now - parse_rfc3339(st.finished_at)) + " ago";
+  }
+  if (st.status == "removing") return "Removal In Progress";
+  return "Created";
+}
+
+}  // namespace
+
+Json inspect_json(const Container& c) {
+  auto ep = strings_of(c.config.value("Entrypoint", Json()));
+  auto cmd = strings_of(c.config.value("Cmd", Json()));
+  std::vector<std::string> all = ep;
+  all.insert(all.end(), cmd.begin(), cmd.end());
+  std::string path = all.empty() ? "" : all[0];
+  std::vector<std::string> args(all.empty() ? all.begin() : all.begin() + 1, all.end());
+  const State& st = c.state;
+  std::string status = st.status == "starting" ? "created" : st.status;
+  Json cfg = c.config;
+  if (cfg.value("Hostname", "").empty()) cfg["Hostname"] = c.id.substr(0, 12);
+  std::string net = c.host_config.value("NetworkMode", "default");
+  return {{"Id", c.id},
+          {"Created", c.created},
+          {"Path", path},
+          {"Args", args},
+          {"State",
+           {{"Status", status},
+            {"Running", status == "running" || status == "paused"},
+            {"Paused", status == "paused"},
+            {"Restarting", false},
+            {"OOMKilled", st.oom_killed},
+            {"Dead", status == "dead"},
+            {"Pid", st.pid},
+            {"ExitCode", st.exit_code},
+            {"Error", st.error},
+            {"StartedAt", st.started_at},
+            {"FinishedAt", st.finished_at}}},
+          {"Image", c.image_id},
+          {"ResolvConfPath", c.dir + "/resolv.conf"},
+          {"HostnamePath", c.dir + "/hostname"},
+          {"HostsPath", c.dir + "/hosts"},
+          {"LogPath", c.log_path},
+          {"Name", "/" + c.name},
+          {"RestartCount", 0},
+          {"Driver", "overlay2"},
+          {"Platform", "linux"},
+          {"MountLabel", ""},
+          {"ProcessLabel", ""},
+          {"AppArmorProfile", ""},
+          {"ExecIDs", Json()},
+          {"HostConfig", c.host_config},
+          {"GraphDriver", {{"Name", "overlay2"}, {"Data", Json::object()}}},
+          {"Mounts", Json::array()},
+          {"Config", cfg},
+          {"NetworkSettings",
+           {{"Bridge", ""},
+            {"SandboxID", ""},
+            {"Ports", Json::object()},
+            {"SandboxKey", ""},
+            {"Networks", {{net == "default" ? "bridge" : net, Json::object()}}}}}};
+}
+
+Json summary_json(const Container& c) {
+  auto ep = strings_of(c.config.value("Entrypoint", Json()));
+  auto cmd = strings_of(c.config.value("Cmd", Json()));
+  std::vector<std::string> all = ep;
+  all.insert(all.end(), cmd.begin(), cmd.end());
+  std::string status = c.state.status == "starting" ? "created" : c.state.status;
+  std::string net = c.host_config.value("NetworkMode", "default");
+  return {{"Id", c.id},
+          {"Names", Json::array({"/" + c.name})},
+          {"Image", c.image},
+          {"ImageID", c.image_id},
+          {"Command", str::join(all, " ")},
+          {"Created", static_cast<int64_t>(parse_rfc3339(c.created))},
+          {"Ports", Json::array()},
+          {"Labels", c.config.value("Labels", Json::object())},
+          {"State", status},
+          {"Status", status_text(c.state)},
+          {"HostConfig", {{"NetworkMode", net}}},
+          {"NetworkSettings", {{"Networks", Json::object()}}},
+          {"Mounts", Json::array()}};
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,108 @@
+// The engine: containers from images, as dockerd runs them (moby daemon/: create, start,
+// stop, kill, wait, rm, list, inspect, logs). Each running container has a shim (berth-shim)
+// that is its parent and outlives the daemon; the engine keeps its records in SQLite
+// (<data-root>/berth.db) and follows each shim with a pidfd, so a restarted daemon picks up
+// the containers that kept running and the exit codes of those that ended meanwhile.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/json.h"
+#include "image/service.h"
+
+namespace berth::engine {
+
+struct EngineOptions {
+  std::string data_root;                           // containers/<id>/ live here
+  std::string runtime_root = "/run/berth/runtime";  // the runtime's state dirs
+  std::string shim_path;                           // berth-shim (beside the berth binary)
+};
+
+// State as docker's ContainerState (api/swagger.yaml).
+struct State {
+  std::string status = "created";  // created, running, paused, exited, dead, removing
+  int pid = 0;                     // the init's host pid while running
+  int shim_pid = 0;
+  int exit_code = 0;
+  bool oom_killed = false;
+  std::string error;
+  std::string started_at = "0001-01-01T00:00:00Z", finished_at = "0001-01-01T00:00:00Z";
+};
+
+struct Container {
+  std::string id;       // 64 hex
+  std::string name;     // without the leading '/'
+  std::string image;    // as the user gave it
+  std::string image_id; // sha256:...
+  Json config;          // docker's Config (merged with the image's at create)
+  Json host_config;     // docker's HostConfig
+  std::string created;  // RFC 3339
+  State state;
+  std::string dir;       // <data-root>/containers/<id>
+  std::string log_path;  // <dir>/<id>-json.log
+};
+
+struct LogEntry {
+  std::string stream;  // "stdout" / "stderr"
+  std::string time;    // RFC 3339 nano
+  std::string text;    // with its '\n'
+};
+
+struct LogOptions {
+  bool follow = false;
+  bool stdout = true, stderr = true;
+  double since = 0, until = 0;  // unix seconds; 0 = unbounded
+  int64_t tail = -1;            // last N lines; -1 = all
+  bool from_now = false;        // only output written after the call (attach)
+};
+
+class Engine {
+ public:
+  // Opens the records and re-attaches to running shims. Errors: kUnavailable (database).
+  static Result<std::unique_ptr<Engine>> open(EngineOptions opts, image::ImageService* images);
+  ~Engine();
+
+  // POST /containers/create: `body` is docker's ContainerConfig with HostConfig inside.
+  // Errors: kNotFound ("No such image: x"), kConflict (name in use, docker's message),
+  // kInvalidArgument (no command, bad name, unsupported option).
+  Result<Container> create(const Json& body, const std::string& name);
+  // Mounts the rootfs, writes the bundle, starts a shim. Errors: kNotFound, kConflict
+  // (already running), and the runtime's error for a container that cannot start (the
+  // container stays "created" with State.Error set, as docker's).
+  Result<void> start(const std::string& ref);
+  // StopSignal (or SIGTERM), then SIGKILL after `timeout_s` (default: StopTimeout or 10).
+  Result<void> stop(const std::string& ref, std::optional<int> timeout_s);
+  // Errors: kNotFound, kConflict ("is not running").
+  Result<void> kill(const std::string& ref, int signal);
+  // Errors: kNotFound, kConflict (running without force).
+  Result<void> remove(const std::string& ref, bool force);
+  // By full id, unique id prefix, or name. Errors: kNotFound ("No such container: x").
+  Result<Container> get(const std::string& ref) const;
+  std::vector<Container> list() const;
+  // Blocks until the container is not running ("not-running"), has exited after this call
+  // ("next-exit"), or is removed ("removed"); returns the exit code. Errors: kNotFound.
+  Result<int> wait(const std::string& ref, const std::string& condition);
+  // Log entries of the container; with `follow`, blocks until it stops or `sink` fails.
+  Result<void> logs(const std::string& ref, const LogOptions& o,
+                    const std::function<Result<void>(const LogEntry&)>& sink);
+  // Image IDs used by containers (rmi and prune keep them).
+  bool image_in_use(const std::string& image_id) const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// docker's ContainerJSON (inspect) and ContainerSummary (ps) shapes.
+Json inspect_json(const Container& c);
+Json summary_json(const Container& c);
+
+}  // namespace berth::engine
