@@ -734,6 +734,8 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
   }
 }
 
+Result<int> parse_signal(const std::string& name) { return runtime::parse_signal(name); }
+
 // ---- docker's JSON views -----------------------------------------------------------------
 
 namespace {

@@ -101,6 +101,10 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
+// A signal by name or number ("SIGTERM", "TERM", "15"), as `docker kill -s` takes it.
+// Errors: kInvalidArgument.
+Result<int> parse_signal(const std::string& name);
+
 // docker's ContainerJSON (inspect) and ContainerSummary (ps) shapes.
 Json inspect_json(const Container& c);
 Json summary_json(const Container& c);

@@ -8,7 +8,6 @@
 #include "common/time.h"
 #include "common/unique_fd.h"
 #include "engine/engine.h"
-#include "runtime/container.h"
 
 namespace berth::api {
 namespace {
@@ -86,7 +85,7 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
   r.add("POST", "/containers/([^/]+)/kill", [&eng](Exchange& ex) {
     int sig = SIGKILL;
     if (std::string name = ex.query("signal"); !name.empty()) {
-      auto parsed = runtime::parse_signal(name);
+      auto parsed = engine::parse_signal(name);
       if (!parsed) return ex.error(400, parsed.error().message);
       sig = *parsed;
     }
