@@ -3,6 +3,7 @@
 #include "app/daemon.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -91,6 +92,10 @@ int daemon_main(int argc, char** argv) {
     std::fprintf(stderr, "berth daemon: %s\n", server.error().message.c_str());
     return 1;
   }
+  // Shims are forked twice so that they outlive us; as their subreaper we still reap them
+  // while we live (the engine's monitors do), instead of leaving zombies to an init that
+  // may not reap.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   // SIGINT/SIGTERM end the daemon; SIGPIPE from clients that went away is ignored.
   ::signal(SIGPIPE, SIG_IGN);
   sigset_t set;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/openat2.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -89,6 +90,28 @@ State state_from(const Json& j) {
   return s;
 }
 
+// mkdir -p of `path` inside `root`, every component resolved with RESOLVE_IN_ROOT so that a
+// symlink in the image never leads outside it.
+Result<void> mkdir_in_root(const std::string& root, const std::string& path) {
+  UniqueFd rootfd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootfd) return sys_error(errno, "open `" + root + "`");
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string prefix = ".";
+  for (auto& comp : str::split(path, '/')) {
+    if (comp.empty() || comp == ".") continue;
+    UniqueFd parent(static_cast<int>(
+        ::syscall(SYS_openat2, rootfd.get(), prefix.c_str(), &how, sizeof how)));
+    if (!parent) return sys_error(errno, "open working dir `" + path + "`");
+    if (comp != ".." && ::mkdirat(parent.get(), comp.c_str(), 0755) < 0 && errno != EEXIST) {
+      return sys_error(errno, "create working dir `" + path + "`");
+    }
+    prefix += "/" + comp;
+  }
+  return {};
+}
+
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 // Whether `pid` is a berth-shim for container `id` (and not a recycled pid).
@@ -119,6 +142,8 @@ struct Engine::Impl {
   std::condition_variable cv;  // any state change
   std::map<std::string, Container> containers;
   uint64_t generation = 0;  // bumped on every change (waiters compare)
+  std::map<std::string, int> followers;        // attach/logs -f streams per container
+  std::map<std::string, int> removed_codes;    // exit codes of removed containers (for wait)
 
   Impl(EngineOptions o, image::ImageService* i, sql::Db d)
       : opts(std::move(o)), images(i), db(std::move(d)) {}
@@ -235,6 +260,10 @@ struct Engine::Impl {
       pollfd p{pfd.get(), POLLIN, 0};
       while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
       }
+      // Reaped here when the daemon is the shim's subreaper (see daemon.cc); else its init's.
+      siginfo_t info{};
+      ::waitid(static_cast<idtype_t>(3) /* P_PIDFD */, static_cast<id_t>(pfd.get()), &info,
+               WEXITED | WNOHANG);
     }
     bool auto_remove = false;
     {
@@ -244,7 +273,13 @@ struct Engine::Impl {
       finish(it->second);
       auto_remove = it->second.host_config.value("AutoRemove", false);
     }
-    if (auto_remove) (void)remove(id, true);
+    if (auto_remove) {
+      // Attached clients get the last of the output before the log goes with the container.
+      std::unique_lock<std::mutex> l(mu);
+      cv.wait_for(l, std::chrono::seconds(5), [&] { return followers[id] == 0; });
+      l.unlock();
+      (void)remove(id, true);
+    }
   }
 
   Result<void> remove(const std::string& ref, bool force);
@@ -289,6 +324,13 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   }
   Json hc = body.value("HostConfig", Json::object());
   if (!hc.is_object()) hc = Json::object();
+  if (!hc.contains("LogConfig") || !hc["LogConfig"].is_object() ||
+      hc["LogConfig"].value("Type", "").empty()) {
+    hc["LogConfig"] = {{"Type", "json-file"}, {"Config", Json::object()}};
+  }
+  if (std::string t = hc["LogConfig"].value("Type", ""); t != "json-file") {
+    return make_error(Errc::kInvalidArgument, "logging driver \"" + t + "\" is not supported");
+  }
   std::string net = hc.value("NetworkMode", "default");
   if (net != "default" && net != "bridge" && net != "none" && net != "host") {
     return make_error(Errc::kNotFound, "network " + net + " not found");
@@ -389,8 +431,13 @@ Result<void> Engine::start(const std::string& ref) {
       (*p)->state.error = e.message;
       // docker: 127 for a missing program, 126 for one that cannot be run.
       (*p)->state.exit_code = e.message.find("not found") != std::string::npos ? 127 : 126;
+      ++(*p)->state.start_failures;
       (void)s.save(**p);
       s.changed();
+      // --rm: a container that could not start is removed too (as dockerd does).
+      if ((*p)->host_config.value("AutoRemove", false)) {
+        std::thread([&s, id = c.id] { (void)s.remove(id, true); }).detach();
+      }
     }
     return tl::unexpected(e);
   };
@@ -398,6 +445,10 @@ Result<void> Engine::start(const std::string& ref) {
   if (auto m = s.mount_rootfs(c); !m) return fail(m.error());
   auto spec = build_spec(c, s.rootfs(c));
   if (!spec) return fail(spec.error());
+  // The working dir is made when missing, as docker does, resolved inside the rootfs.
+  if (auto made = mkdir_in_root(s.rootfs(c), (*spec)["process"]["cwd"]); !made) {
+    return fail(made.error());
+  }
   std::string hostname = (*spec)["hostname"];
   (void)fs::atomic_write(c.dir + "/hostname", hostname + "\n");
   (void)fs::atomic_write(c.dir + "/hosts",
@@ -588,6 +639,9 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force) {
     st->bind(1, c.id);
     (void)st->run();
   }
+  if (removed_codes.size() > 1000) removed_codes.clear();
+  removed_codes[c.id] = it->second.state.exit_code;
+  followers.erase(c.id);
   containers.erase(it);
   changed();
   return {};
@@ -625,14 +679,19 @@ Result<int> Engine::wait(const std::string& ref, const std::string& condition) {
   BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
   std::string id = p->id;
   std::string started = p->state.started_at;
+  uint64_t failures = p->state.start_failures;
   bool was_running = p->state.status == "running";
   int code = p->state.exit_code;
   s.cv.wait(l, [&] {
     auto it = s.containers.find(id);
-    if (it == s.containers.end()) return true;  // removed
+    if (it == s.containers.end()) {  // removed
+      if (auto rc = s.removed_codes.find(id); rc != s.removed_codes.end()) code = rc->second;
+      return true;
+    }
     const State& st = it->second.state;
     code = st.exit_code;
     bool stopped = st.status == "exited" || st.status == "dead";
+    if (st.start_failures != failures && condition != "removed") return true;  // never ran
     if (condition == "removed") return false;
     if (condition == "next-exit") {
       // An exit after this call: stopped now, and it had started (again) since.
@@ -646,12 +705,15 @@ Result<int> Engine::wait(const std::string& ref, const std::string& condition) {
 Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
                           const std::function<Result<void>(const LogEntry&)>& sink) {
   BERTH_ASSIGN_OR_RETURN(Container c, get(ref));
+  // Still producing output: running, or about to (created/starting) unless a start failed
+  // since we began.
   auto running = [&] {
     std::lock_guard<std::mutex> l(impl_->mu);
     auto it = impl_->containers.find(c.id);
-    return it != impl_->containers.end() &&
-           (it->second.state.status == "running" || it->second.state.status == "starting" ||
-            it->second.state.status == "created" || it->second.state.status == "paused");
+    if (it == impl_->containers.end()) return false;
+    const State& st = it->second.state;
+    return st.status == "running" || st.status == "paused" || st.status == "starting" ||
+           (st.status == "created" && st.start_failures == c.state.start_failures);
   };
   auto emit = [&](const std::string& line) -> Result<void> {
     auto j = parse_json(line, "log");
@@ -697,6 +759,22 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
   }
   if (!o.follow) return {};
   // Follow: new lines as the shim appends them, until the container is no longer running.
+  // Counted as a follower, so that --rm waits for us before removing the log.
+  {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    ++impl_->followers[c.id];
+  }
+  struct Unfollow {
+    Impl* s;
+    std::string id;
+    ~Unfollow() {
+      std::lock_guard<std::mutex> l(s->mu);
+      if (auto it = s->followers.find(id); it != s->followers.end() && --it->second <= 0) {
+        s->followers.erase(it);
+      }
+      s->cv.notify_all();
+    }
+  } unfollow{impl_.get(), c.id};
   UniqueFd ino(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
   if (ino) {
     ::inotify_add_watch(ino.get(), c.dir.c_str(), IN_MODIFY | IN_MOVED_TO | IN_CREATE);

@@ -33,6 +33,7 @@ struct State {
   bool oom_killed = false;
   std::string error;
   std::string started_at = "0001-01-01T00:00:00Z", finished_at = "0001-01-01T00:00:00Z";
+  uint64_t start_failures = 0;  // failed starts (not kept across daemon restarts): ends waits
 };
 
 struct Container {

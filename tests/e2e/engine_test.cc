@@ -1,6 +1,7 @@
 // `berth daemon` driven by the clients docker users have: the docker CLI (DOCKER_HOST) and
 // Debian's python3-docker SDK. One daemon per test, on its own data root and socket.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -25,12 +26,35 @@ class EngineTest : public ::testing::Test {
     for (int i = 0; i < 100 && access(socket_.c_str(), F_OK) != 0; ++i) usleep(20000);
     ASSERT_EQ(docker("version --format '{{.Server.APIVersion}}'").out, "1.43\n")
         << sh("cat " + dir_ + "/daemon.log").out;
-    ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/bin && cp /bin/busybox " + dir_ +
-                 "/rootfs/bin/ && tar -C " + dir_ + "/rootfs -cf " + dir_ + "/rootfs.tar .")
+    ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/bin " + dir_ + "/rootfs/etc && cp /bin/busybox " +
+                 dir_ + "/rootfs/bin/ && chroot " + dir_ + "/rootfs /bin/busybox --install -s /bin" +
+                 " && echo 'root:x:0:0:root:/root:/bin/sh' > " + dir_ + "/rootfs/etc/passwd" +
+                 " && echo 'nobody:x:65534:65534:nobody:/:/bin/false' >> " + dir_ +
+                 "/rootfs/etc/passwd && tar -C " + dir_ + "/rootfs -cf " + dir_ + "/rootfs.tar .")
                   .status,
               0);
   }
+  void start_daemon() {
+    ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
+                               "unix://" + socket_},
+                              dir_ + "/daemon.log"));
+    for (int i = 0; i < 100 && docker("version >/dev/null 2>&1").status != 0; ++i) usleep(20000);
+  }
+  void busybox() {
+    ASSERT_EQ(docker("import -c 'CMD [\"sh\"]' " + dir_ + "/rootfs.tar busybox").status, 0);
+  }
+  // Nothing of container `id` is left on the host: mount, cgroup, runtime state, files.
+  void expect_gone(const std::string& id) {
+    EXPECT_EQ(sh("grep -c " + id + " /proc/mounts").out, "0\n");
+    EXPECT_EQ(sh("ls -d /sys/fs/cgroup/*/berth/" + id + " /sys/fs/cgroup/berth/" + id +
+                 " 2>/dev/null").out, "");
+    EXPECT_FALSE(std::ifstream("/run/berth/runtime/" + id + "/state.json").good());
+    EXPECT_FALSE(std::ifstream(dir_ + "/root/containers/" + id + "/hosts").good());
+  }
   void TearDown() override {
+    if (!dir_.empty() && daemon_.running()) {
+      docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null 2>&1");
+    }
     daemon_.stop();
     if (!dir_.empty()) sh("rm -rf " + dir_);
   }
@@ -122,6 +146,102 @@ except docker.errors.ImageNotFound as e:
   auto o = sh(py + " " + dir_ + "/sdk.py " + socket_);
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_EQ(o.out, "['sdk:1', 'sdk:2']\n1\nnot found: No such image: nope:1\n");
+}
+
+TEST_F(EngineTest, RunPrintsOutputAndExitsWithTheContainersCode) {
+  busybox();
+  auto hi = docker("run --rm busybox echo hi");
+  EXPECT_EQ(hi.status, 0) << hi.err;
+  EXPECT_EQ(hi.out, "hi\n");
+  auto streams = docker("run --rm busybox sh -c 'echo out; echo err >&2; exit 3'");
+  EXPECT_EQ(streams.status, 3);
+  EXPECT_EQ(streams.out, "out\n");
+  EXPECT_EQ(streams.err, "err\n");
+  auto missing = docker("run --rm busybox no-such-program");
+  EXPECT_EQ(missing.status, 127) << missing.err;
+  EXPECT_NE(missing.err.find("no-such-program"), std::string::npos) << missing.err;
+  // The image's config reaches the process: env, user, working dir; and the hostname is the
+  // container's short id, as docker sets it.
+  auto env = docker("run --rm -e A=1 -w /tmp -u nobody busybox sh -c 'echo $A $(pwd) $(id -u) $(hostname | wc -c)'");
+  EXPECT_EQ(env.out, "1 /tmp 65534 13\n") << env.err;
+  EXPECT_EQ(docker("ps -aq").out, "");  // --rm removed them all
+}
+
+TEST_F(EngineTest, DetachedContainerLogsStopAndRemove) {
+  busybox();
+  auto run = docker("run -d --name ticker busybox sh -c 'echo start; while true; do sleep 0.1; done'");
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::string id = run.out.substr(0, 64);
+  EXPECT_EQ(docker("ps --format '{{.Names}} {{.Image}}'").out, "ticker busybox\n");
+  EXPECT_EQ(docker("inspect -f '{{.State.Status}} {{.State.Running}}' ticker").out, "running true\n");
+  for (int i = 0; i < 50 && docker("logs ticker").out.empty(); ++i) usleep(20000);
+  EXPECT_EQ(docker("logs ticker").out, "start\n");
+  auto busy = docker("rm ticker");
+  EXPECT_EQ(busy.status, 1);
+  EXPECT_NE(busy.err.find("container is running"), std::string::npos) << busy.err;
+  // sh as pid 1 ignores SIGTERM: stop waits its timeout, then SIGKILL (137).
+  ASSERT_EQ(docker("stop -t 1 ticker").status, 0);
+  EXPECT_EQ(docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' ticker").out, "exited 137\n");
+  EXPECT_EQ(docker("ps -a --filter status=exited --format '{{.Names}}'").out, "ticker\n");
+  ASSERT_EQ(docker("rm ticker").status, 0);
+  expect_gone(id);
+}
+
+TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
+  busybox();
+  ASSERT_EQ(docker("run -d --name long busybox sh -c 'echo one; sleep 2; echo two; sleep 1000'").status, 0);
+  ASSERT_EQ(docker("run -d --name short busybox sh -c 'sleep 1; exit 7'").status, 0);
+  ::kill(daemon_.pid(), SIGKILL);
+  daemon_.stop();
+  sleep(3);  // meanwhile `short` exits and `long` writes its second line
+  start_daemon();
+  EXPECT_EQ(docker("inspect -f '{{.State.Status}}' long").out, "running\n");
+  EXPECT_EQ(docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' short").out, "exited 7\n");
+  EXPECT_EQ(docker("logs long").out, "one\ntwo\n");
+  ASSERT_EQ(docker("rm -f long short").status, 0);
+}
+
+TEST_F(EngineTest, BadInputGetsDockersStatusAndLeavesNothing) {
+  busybox();
+  // --pull never: the CLI would otherwise try Docker Hub, and tests talk to loopback only.
+  auto unknown = docker("run --pull never --rm nosuchimage:1 true");
+  EXPECT_EQ(unknown.status, 125);
+  EXPECT_NE(unknown.err.find("No such image: nosuchimage:1"), std::string::npos) << unknown.err;
+  ASSERT_EQ(docker("create --name taken busybox true").status, 0);
+  auto conflict = docker("create --name taken busybox true");
+  EXPECT_NE(conflict.status, 0);
+  EXPECT_NE(conflict.err.find("is already in use by container"), std::string::npos) << conflict.err;
+  auto code = [&](const std::string& args) {
+    return sh("curl -s -o /dev/null -w '%{http_code}' --unix-socket " + socket_ + " " + args).out;
+  };
+  EXPECT_EQ(code("-X POST -H 'Content-Type: application/json' -d '{not json' http://x/v1.43/containers/create"), "400");
+  EXPECT_EQ(code("-X POST -H 'Content-Type: application/json' -d '{\"Image\":\"busybox\",\"HostConfig\":{\"NetworkMode\":\"nonet\"}}' http://x/v1.43/containers/create"), "404");
+  EXPECT_EQ(code("http://x/v1.43/containers/nothere/json"), "404");
+  auto bind = docker("run --rm -v /no/such/dir:/x busybox true");
+  EXPECT_NE(bind.status, 0);
+  EXPECT_NE(bind.err.find("bind source path does not exist"), std::string::npos) << bind.err;
+  // Only `taken` and the failed bind container's record exist; nothing is mounted.
+  EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+}
+
+TEST_F(EngineTest, PythonSdkRunsContainers) {
+  std::string py = system_python3();
+  if (py.empty() || sh(py + " -c 'import docker'").status != 0) {
+    GTEST_SKIP() << "python3-docker is not installed";
+  }
+  busybox();
+  std::ofstream(dir_ + "/run.py") << R"(import docker, sys
+c = docker.DockerClient(base_url="unix://" + sys.argv[1])
+print(c.containers.run("busybox", ["echo", "from sdk"], remove=True).decode(), end="")
+ct = c.containers.run("busybox", ["sh", "-c", "echo bg; sleep 100"], detach=True, name="sdkbg")
+print(ct.wait(timeout=0.1) if False else c.containers.get("sdkbg").status)
+ct.kill()
+print(ct.wait()["StatusCode"])
+ct.remove()
+)";
+  auto o = sh(py + " " + dir_ + "/run.py " + socket_);
+  EXPECT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(o.out, "from sdk\nrunning\n137\n");
 }
 
 }  // namespace
