@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <linux/openat2.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -208,9 +209,13 @@ struct Engine::Impl {
     return match;
   }
 
+  std::vector<int> wake_fds;  // eventfds of log followers, written on every change
+
   void changed() {
     ++generation;
     cv.notify_all();
+    uint64_t one = 1;
+    for (int fd : wake_fds) (void)!::write(fd, &one, sizeof one);
   }
 
   std::string rootfs(const Container& c) const { return c.dir + "/rootfs"; }
@@ -457,7 +462,7 @@ Result<void> Engine::start(const std::string& ref) {
                          "ff02::2\tip6-allrouters\n");
   std::string resolv = fs::read_file("/etc/resolv.conf").value_or("");
   (void)fs::atomic_write(c.dir + "/resolv.conf", resolv);
-  if (auto w = fs::atomic_write(c.dir + "/bundle/config.json", dump_json(*spec, 2)); !w) {
+  if (auto w = fs::atomic_write(c.dir + "/bundle/config.json", dump_json(*spec)); !w) {
     return fail(w.error());
   }
   ::unlink((c.dir + "/exit.json").c_str());
@@ -760,21 +765,26 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
   if (!o.follow) return {};
   // Follow: new lines as the shim appends them, until the container is no longer running.
   // Counted as a follower, so that --rm waits for us before removing the log.
+  // Woken by the shim's writes (inotify) and by any state change of the engine (eventfd).
+  UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   {
     std::lock_guard<std::mutex> l(impl_->mu);
     ++impl_->followers[c.id];
+    if (wake) impl_->wake_fds.push_back(wake.get());
   }
   struct Unfollow {
     Impl* s;
     std::string id;
+    int wake;
     ~Unfollow() {
       std::lock_guard<std::mutex> l(s->mu);
       if (auto it = s->followers.find(id); it != s->followers.end() && --it->second <= 0) {
         s->followers.erase(it);
       }
+      std::erase(s->wake_fds, wake);
       s->cv.notify_all();
     }
-  } unfollow{impl_.get(), c.id};
+  } unfollow{impl_.get(), c.id, wake.get()};
   UniqueFd ino(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
   if (ino) {
     ::inotify_add_watch(ino.get(), c.dir.c_str(), IN_MODIFY | IN_MOVED_TO | IN_CREATE);
@@ -804,10 +814,12 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
       }
     }
     if (!alive) return {};
-    pollfd p{ino.get(), POLLIN, 0};
-    ::poll(&p, ino ? 1 : 0, 100);
+    pollfd p[2] = {{ino.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
+    ::poll(p, 2, 1000);
     char drain[4096];
     while (ino && ::read(ino.get(), drain, sizeof drain) > 0) {
+    }
+    while (wake && ::read(wake.get(), drain, 8) > 0) {
     }
   }
 }

@@ -21,6 +21,7 @@
 #include "runtime/linux/namespaces.h"
 #include "runtime/linux/rootfs.h"
 #include "runtime/process/init.h"
+#include "runtime/security/seccomp.h"
 #include "runtime/process/spawn.h"
 #include "runtime/process/sync.h"
 
@@ -151,8 +152,15 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
     restore.push_back({ns.type, std::move(orig)});
   }
 
+  // Compiled here, before the clone, so a bad profile fails create and the init loads BPF only.
+  std::unique_ptr<security::SeccompFilter> filter;
+  if (spec.linux.seccomp) {
+    BERTH_ASSIGN_OR_RETURN(filter, security::compile_seccomp_cached(*spec.linux.seccomp,
+                                                                    store_.root() + "/.seccomp"));
+  }
   process::InitConfig cfg;
   cfg.spec = &spec;
+  cfg.seccomp = filter.get();
   cfg.sync_fd = sync.child.get();
   cfg.fifo_fd = fifo.get();
   cfg.console_socket = console_sock.get();

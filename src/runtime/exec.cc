@@ -16,6 +16,7 @@
 #include "runtime/container.h"
 #include "runtime/linux/namespaces.h"
 #include "runtime/process/init.h"
+#include "runtime/security/seccomp.h"
 #include "runtime/process/spawn.h"
 #include "runtime/process/sync.h"
 
@@ -53,9 +54,14 @@ Result<int> Runtime::exec(const std::string& id, const ExecOptions& opts) {
     }
     in_userns = in_userns || h.type == spec::NamespaceType::kUser;
   }
+  std::unique_ptr<security::SeccompFilter> filter;
+  if (spec.linux.seccomp) {
+    BERTH_ASSIGN_OR_RETURN(filter, security::compile_seccomp_cached(*spec.linux.seccomp,
+                                                                    store_.root() + "/.seccomp"));
+  }
   process::ExecChildConfig cfg;
   cfg.process = &opts.process;
-  cfg.seccomp = &spec.linux.seccomp;
+  cfg.seccomp = filter.get();
   cfg.sync_fd = sync.child.get();
   cfg.console_socket = console_sock.get();
   cfg.preserve_fds = opts.preserve_fds;

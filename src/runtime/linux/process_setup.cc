@@ -43,12 +43,9 @@ Result<void> apply_rlimits(const std::vector<spec::Rlimit>& rlimits,
   return {};
 }
 
-Result<std::unique_ptr<security::SeccompFilter>> finalize_process(
-    const spec::Process& p, const std::optional<spec::Seccomp>& seccomp, bool setgroups_allowed) {
-  std::unique_ptr<security::SeccompFilter> filter;
-  if (seccomp) {
-    BERTH_ASSIGN_OR_RETURN(filter, security::compile_seccomp(*seccomp));
-  }
+Result<const security::SeccompFilter*> finalize_process(const spec::Process& p,
+                                                        const security::SeccompFilter* filter,
+                                                        bool setgroups_allowed) {
   if (p.user.umask) {
     ::umask(static_cast<mode_t>(*p.user.umask));
   } else {
@@ -63,7 +60,7 @@ Result<std::unique_ptr<security::SeccompFilter>> finalize_process(
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while we still have it.
   if (filter && !p.no_new_privileges) {
     BERTH_TRY(filter->load());
-    filter.reset();
+    filter = nullptr;
   }
   if (setgroups_allowed) {
     std::vector<gid_t> groups(p.user.additional_gids.begin(), p.user.additional_gids.end());

@@ -18,14 +18,15 @@ namespace berth::runtime::os {
 Result<void> apply_rlimits(const std::vector<spec::Rlimit>& rlimits,
                            std::vector<std::string>& warnings);
 
-// Switches to the process user and capabilities, sets no_new_privs and compiles `seccomp`, in
-// the order that keeps each step allowed, then changes to cwd. Without no_new_privs the filter is
-// loaded here, before the capability drop (loading needs CAP_SYS_ADMIN then); with it, the
-// compiled filter is returned for the caller to load right before execve (nullptr when there is
-// nothing left to load). `setgroups_allowed` is false in a user namespace with setgroups denied.
-// Errors: kPermissionDenied, kInvalidArgument (bad profile), kNotFound (cwd).
-Result<std::unique_ptr<security::SeccompFilter>> finalize_process(
-    const spec::Process& p, const std::optional<spec::Seccomp>& seccomp, bool setgroups_allowed);
+// Switches to the process user and capabilities and sets no_new_privs, in the order that keeps
+// each step allowed, then changes to cwd. `filter` (compiled by the runtime before the clone;
+// may be null) is loaded here without no_new_privs, before the capability drop (loading needs
+// CAP_SYS_ADMIN then); with no_new_privs it is returned for the caller to load right before
+// execve (nullptr when there is nothing left to load). `setgroups_allowed` is false in a user
+// namespace with setgroups denied. Errors: kPermissionDenied, kNotFound (cwd).
+Result<const security::SeccompFilter*> finalize_process(const spec::Process& p,
+                                                        const security::SeccompFilter* filter,
+                                                        bool setgroups_allowed);
 
 // The program to exec: args[0] itself when it holds a '/', else the first executable match in
 // PATH from `env` (default PATH otherwise). Errors: kNotFound ("exec: \"x\": executable file not

@@ -189,7 +189,7 @@ void container_init(const InitConfig& cfg) {
     auto sg = fs::read_file("/proc/self/setgroups");
     setgroups_allowed = !sg || sg->find("deny") == std::string::npos;
   }
-  auto filter = os::finalize_process(p, s.linux.seccomp, setgroups_allowed);
+  auto filter = os::finalize_process(p, cfg.seccomp, setgroups_allowed);
   BERTH_INIT_TRY(fd, filter);
   auto exe = os::find_executable(p.args[0], p.env);
   BERTH_INIT_TRY(fd, exe);
@@ -225,7 +225,7 @@ void container_init(const InitConfig& cfg) {
   if (!hr) {
     fail_after_start(fd, hr.error());
   }
-  do_exec(fd, p, *exe, cfg.preserve_fds, filter->get());
+  do_exec(fd, p, *exe, cfg.preserve_fds, *filter);
 }
 
 void exec_child(const ExecChildConfig& cfg) {
@@ -242,12 +242,12 @@ void exec_child(const ExecChildConfig& cfg) {
   }
   BERTH_INIT_TRY(fd, os::apply_rlimits(p.rlimits, warnings));
   send_warnings(fd, warnings);
-  auto filter = os::finalize_process(p, *cfg.seccomp, cfg.setgroups_allowed);
+  auto filter = os::finalize_process(p, cfg.seccomp, cfg.setgroups_allowed);
   BERTH_INIT_TRY(fd, filter);
   auto exe = os::find_executable(p.args[0], p.env);
   BERTH_INIT_TRY(fd, exe);
   BERTH_INIT_TRY(fd, sync_send(fd, SyncType::kReady, {}, 0, 0));
-  do_exec(fd, p, *exe, cfg.preserve_fds, filter->get());
+  do_exec(fd, p, *exe, cfg.preserve_fds, *filter);
 }
 
 }  // namespace berth::runtime::process

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/cgroup/manager.h"
+#include "runtime/security/seccomp.h"
 #include "runtime/spec/spec.h"
 
 namespace berth::runtime::process {
@@ -30,6 +31,7 @@ struct InitConfig {
   bool new_keyring = true;       // join a fresh session keyring (runc's default)
   int late_unshare = 0;           // CLONE_NEWCGROUP/CLONE_NEWTIME, once inside the cgroup
   int preserve_fds = 0;
+  const security::SeccompFilter* seccomp = nullptr;  // compiled by the runtime; null = none
 };
 
 [[noreturn]] void container_init(const InitConfig& cfg);
@@ -38,7 +40,7 @@ struct InitConfig {
 // the namespaces), then terminal, rlimits, user, capabilities, seccomp, cwd, execve.
 struct ExecChildConfig {
   const spec::Process* process = nullptr;
-  const std::optional<spec::Seccomp>* seccomp = nullptr;
+  const security::SeccompFilter* seccomp = nullptr;  // compiled by the runtime; null = none
   int sync_fd = -1;
   int console_socket = -1;
   int preserve_fds = 0;

@@ -1,11 +1,21 @@
 #include "runtime/security/seccomp.h"
 
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <set>
+
+#include "common/fs.h"
+#include "common/unique_fd.h"
 
 namespace berth::runtime::security {
 namespace {
@@ -37,14 +47,40 @@ scmp_compare op_of(spec::SeccompOp op) {
 
 }  // namespace
 
-SeccompFilter::~SeccompFilter() { seccomp_release(static_cast<scmp_filter_ctx>(ctx_)); }
+SeccompFilter::~SeccompFilter() {
+  if (ctx_ != nullptr) seccomp_release(static_cast<scmp_filter_ctx>(ctx_));
+}
 
 Result<void> SeccompFilter::load() const {
+  if (ctx_ == nullptr) {
+    sock_fprog prog{static_cast<unsigned short>(bpf_.size() / sizeof(sock_filter)),
+                    reinterpret_cast<sock_filter*>(const_cast<char*>(bpf_.data()))};
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags_, &prog) < 0) {
+      return sys_error(errno, "load seccomp filter");
+    }
+    return {};
+  }
   int rc = seccomp_load(static_cast<scmp_filter_ctx>(ctx_));
   if (rc < 0) {
     return sys_error(-rc, "load seccomp filter");
   }
   return {};
+}
+
+Result<std::string> SeccompFilter::export_bpf() const {
+  if (ctx_ == nullptr) return bpf_;
+  // libseccomp 2.5 exports to a file descriptor only.
+  UniqueFd fd(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
+  if (!fd) return sys_error(errno, "memfd_create");
+  int rc = seccomp_export_bpf(static_cast<scmp_filter_ctx>(ctx_), fd.get());
+  if (rc < 0) return sys_error(-rc, "export seccomp filter");
+  struct stat st {};
+  ::fstat(fd.get(), &st);
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  if (::pread(fd.get(), out.data(), out.size(), 0) != static_cast<ssize_t>(out.size())) {
+    return sys_error(errno, "read exported seccomp filter");
+  }
+  return out;
 }
 
 Result<std::unique_ptr<SeccompFilter>> compile_seccomp(const spec::Seccomp& sc) {
@@ -126,6 +162,69 @@ Result<std::unique_ptr<SeccompFilter>> compile_seccomp(const spec::Seccomp& sc) 
     }
   }
   return filter;
+}
+
+namespace {
+
+// Everything of the profile that shapes the program, as text: the cache key.
+std::string cache_key(const spec::Seccomp& sc) {
+  const scmp_version* v = seccomp_version();
+  std::string k = "libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) +
+                  "." + std::to_string(v->micro) + "\n" + sc.default_action + " " +
+                  std::to_string(sc.default_errno_ret.value_or(~0u)) + "\n";
+  for (auto& a : sc.architectures) k += "arch " + a + "\n";
+  for (auto& f : sc.flags) k += "flag " + f + "\n";
+  for (auto& r : sc.syscalls) {
+    k += "rule " + r.action + " " + std::to_string(r.errno_ret.value_or(~0u));
+    for (auto& n : r.names) k += " " + n;
+    for (auto& a : r.args) {
+      k += " [" + std::to_string(a.index) + " " + std::to_string(static_cast<int>(a.op)) + " " +
+           std::to_string(a.value) + " " + std::to_string(a.value_two) + "]";
+    }
+    k += "\n";
+  }
+  return k;
+}
+
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+unsigned filter_flags(const spec::Seccomp& sc) {
+  unsigned flags = 0;
+  for (auto& f : sc.flags) {
+    if (f == "SECCOMP_FILTER_FLAG_LOG") flags |= SECCOMP_FILTER_FLAG_LOG;
+    if (f == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  }
+  return flags;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SeccompFilter>> compile_seccomp_cached(const spec::Seccomp& sc,
+                                                              const std::string& cache_dir) {
+  std::string key = cache_key(sc);
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(fnv1a(key)));
+  std::string path = cache_dir + "/" + name;
+  if (auto cached = fs::read_file(path)) {
+    // key '\0' bpf; anything else (a collision, a torn file) is a miss.
+    if (cached->size() > key.size() && cached->compare(0, key.size(), key) == 0 &&
+        (*cached)[key.size()] == '\0' && (cached->size() - key.size() - 1) % 8 == 0) {
+      return std::make_unique<SeccompFilter>(cached->substr(key.size() + 1), filter_flags(sc));
+    }
+  }
+  BERTH_ASSIGN_OR_RETURN(auto filter, compile_seccomp(sc));
+  BERTH_ASSIGN_OR_RETURN(std::string bpf, filter->export_bpf());
+  if (fs::mkdir_all(cache_dir, 0700)) {
+    (void)fs::atomic_write(path, key + '\0' + bpf, 0600);
+  }
+  return std::make_unique<SeccompFilter>(std::move(bpf), filter_flags(sc));
 }
 
 }  // namespace berth::runtime::security
