@@ -9,10 +9,15 @@ id=web-tour-$$
 image=localhost/berth-tour-busybox-$$
 holder=
 registry=
+daemon=
 cleanup() {
   local rc=$?  # the tour's verdict; cleaning up must not change it
   if [ -n "$holder" ]; then kill "$holder" 2>/dev/null || true; fi
   if [ -n "$registry" ]; then kill "$registry" 2>/dev/null || true; wait "$registry" 2>/dev/null || true; fi
+  if [ -n "$daemon" ]; then
+    DOCKER_HOST=unix://$work/berth.sock docker rm -f ticker >/dev/null 2>&1 || true
+    kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true
+  fi
   "$build/berth" runtime --root "$root" delete --force "$id" >/dev/null 2>&1 || true
   podman rmi -f "$image" >/dev/null 2>&1 || true
   rm -rf "$work" || true
@@ -69,5 +74,18 @@ b save -o "$work/busybox.tar" "$reg/tour/busybox:1"
 b rmi "$reg/tour/busybox:1" >/dev/null
 [ "$(b load -i "$work/busybox.tar")" = "Loaded image: $reg/tour/busybox:1" ] || fail "load"
 [ "$(b image inspect --format '{{.Id}} {{.RepoTags}}' "$reg/tour/busybox:1")" = "$id [\"$reg/tour/busybox:1\"]" ] || fail "inspect after load: $(b image inspect --format '{{.Id}} {{.RepoTags}}' "$reg/tour/busybox:1")"
+
+# The engine, driven by the docker CLI (same data root as above, a private socket).
+"$build/berth" daemon --data-root "$BERTH_DATA_ROOT" -H "unix://$work/berth.sock" >"$work/berth.log" 2>&1 &
+daemon=$!
+export DOCKER_HOST=unix://$work/berth.sock
+for _ in $(seq 50); do docker version >/dev/null 2>&1 && break; sleep 0.1; done
+b tag "$reg/tour/busybox:1" busybox
+[ "$(docker run --rm busybox echo hello from berth)" = "hello from berth" ] || fail "docker run"
+docker run -d --name ticker busybox sh -c 'while true; do date; sleep 1; done' >/dev/null
+grep -q ticker <<<"$(docker ps)" || fail "docker ps does not show ticker"
+for _ in $(seq 50); do [ -n "$(docker logs --tail 2 ticker)" ] && break; sleep 0.1; done
+[ "$(docker logs --tail 2 ticker | wc -l)" -ge 1 ] || fail "docker logs"
+docker stop -t 1 ticker >/dev/null && docker rm ticker >/dev/null || fail "stop/rm"
 
 echo "readme tour: ok"
