@@ -27,6 +27,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "common/unique_fd.h"
+#include "engine/network.h"
 #include "engine/spec_builder.h"
 #include "runtime/container.h"
 
@@ -142,6 +143,7 @@ struct Engine::Impl {
   mutable std::mutex mu;
   std::condition_variable cv;  // any state change
   std::map<std::string, Container> containers;
+  Network net{opts.data_root + "/network"};
   uint64_t generation = 0;  // bumped on every change (waiters compare)
   std::map<std::string, int> followers;        // attach/logs -f streams per container
   std::map<std::string, int> removed_codes;    // exit codes of removed containers (for wait)
@@ -154,6 +156,7 @@ struct Engine::Impl {
   // Caller holds mu.
   Result<void> save(const Container& c) {
     Json data = {{"name", c.name},     {"image", c.image},   {"image_id", c.image_id},
+                 {"network", c.network},
                  {"config", c.config}, {"host_config", c.host_config},
                  {"created", c.created}, {"state", state_json(c.state)}};
     BERTH_ASSIGN_OR_RETURN(
@@ -178,6 +181,7 @@ struct Engine::Impl {
       c.config = data->value("config", Json::object());
       c.host_config = data->value("host_config", Json::object());
       c.created = data->value("created", "");
+      c.network = data->value("network", Json());
       c.state = state_from(data->value("state", Json::object()));
       c.dir = dir_of(c.id);
       c.log_path = c.dir + "/" + c.id + "-json.log";
@@ -254,6 +258,8 @@ struct Engine::Impl {
     c.state.pid = 0;
     c.state.shim_pid = 0;
     unmount_rootfs(c);
+    net.detach(c.id);
+    c.network = Json();
     (void)save(c);
     changed();
   }
@@ -431,6 +437,7 @@ Result<void> Engine::start(const std::string& ref) {
   auto fail = [&](const Error& e) -> Result<void> {
     std::lock_guard<std::mutex> l(s.mu);
     s.unmount_rootfs(c);
+    s.net.detach(c.id);
     if (auto p = s.find(c.id)) {
       (*p)->state.status = "created";
       (*p)->state.error = e.message;
@@ -448,6 +455,24 @@ Result<void> Engine::start(const std::string& ref) {
   };
   BERTH_TRY(fs::mkdir_all(c.dir + "/bundle", 0700));
   if (auto m = s.mount_rootfs(c); !m) return fail(m.error());
+  // The network namespace, wired by CNI before the container exists (docker's sandbox).
+  std::string net_mode = c.host_config.value("NetworkMode", "default");
+  if (net_mode != "host") {
+    auto ports = port_mappings(c.config, c.host_config);
+    if (!ports) return fail(ports.error());
+    auto att = net_mode == "none" ? s.net.attach_none(c.id) : s.net.attach(c.id, *ports);
+    if (!att) return fail(att.error());
+    Json pj = Json::array();
+    for (auto& p : att->ports) {
+      pj.push_back({{"HostIp", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
+                    {"HostPort", std::to_string(p.host_port)},
+                    {"ContainerPort", p.container_port},
+                    {"Protocol", p.protocol}});
+    }
+    c.network = {{"mode", net_mode == "default" ? "bridge" : net_mode},
+                 {"netns", att->netns}, {"ip", att->ip}, {"prefix", att->prefix},
+                 {"gateway", att->gateway}, {"mac", att->mac}, {"ports", pj}};
+  }
   auto spec = build_spec(c, s.rootfs(c));
   if (!spec) return fail(spec.error());
   // The working dir is made when missing, as docker does, resolved inside the rootfs.
@@ -456,10 +481,12 @@ Result<void> Engine::start(const std::string& ref) {
   }
   std::string hostname = (*spec)["hostname"];
   (void)fs::atomic_write(c.dir + "/hostname", hostname + "\n");
+  std::string own_ip = c.network.is_object() ? c.network.value("ip", "") : "";
   (void)fs::atomic_write(c.dir + "/hosts",
                          "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                          "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                         "ff02::2\tip6-allrouters\n");
+                         "ff02::2\tip6-allrouters\n" +
+                             (own_ip.empty() ? "" : own_ip + "\t" + hostname + "\n"));
   std::string resolv = fs::read_file("/etc/resolv.conf").value_or("");
   (void)fs::atomic_write(c.dir + "/resolv.conf", resolv);
   if (auto w = fs::atomic_write(c.dir + "/bundle/config.json", dump_json(*spec)); !w) {
@@ -540,6 +567,7 @@ Result<void> Engine::start(const std::string& ref) {
     std::lock_guard<std::mutex> l(s.mu);
     BERTH_ASSIGN_OR_RETURN(Container * p, s.find(c.id));
     p->state.status = "running";
+    p->network = c.network;
     p->state.pid = init;
     p->state.shim_pid = shim;
     p->state.exit_code = 0;
@@ -638,6 +666,7 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force) {
   if (it == containers.end()) return {};
   it->second.state.status = "removing";
   unmount_rootfs(c);
+  net.detach(c.id);
   (void)images->snapshots().remove_active(c.id);
   (void)fs::remove_all(c.dir);
   if (auto st = db.prepare("DELETE FROM containers WHERE id=?")) {
@@ -857,6 +886,43 @@ std::string status_text(const State& st) {
   return "Created";
 }
 
+Json network_settings(const Container& c) {
+  const Json& n = c.network.is_object() ? c.network : Json::object();
+  std::string mode = c.host_config.value("NetworkMode", "default");
+  if (mode == "default") mode = "bridge";
+  Json ports = Json::object();
+  for (auto& p : n.value("ports", Json::array())) {
+    std::string key = std::to_string(p.value("ContainerPort", 0)) + "/" + p.value("Protocol", "tcp");
+    ports[key].push_back({{"HostIp", p["HostIp"]}, {"HostPort", p["HostPort"]}});
+  }
+  std::string ip = n.value("ip", ""), gw = n.value("gateway", ""), mac = n.value("mac", "");
+  int prefix = n.value("prefix", 0);
+  Json endpoint = {{"IPAddress", ip}, {"IPPrefixLen", ip.empty() ? 0 : prefix},
+                   {"Gateway", gw}, {"MacAddress", mac}, {"NetworkID", mode},
+                   {"EndpointID", ip.empty() ? "" : c.id}, {"Aliases", Json()}};
+  return {{"Bridge", mode == "bridge" ? "berth0" : ""},
+          {"SandboxID", c.id},
+          {"SandboxKey", n.value("netns", "")},
+          {"Ports", ports},
+          {"IPAddress", ip},
+          {"IPPrefixLen", ip.empty() ? 0 : prefix},
+          {"Gateway", gw},
+          {"MacAddress", mac},
+          {"Networks", {{mode, endpoint}}}};
+}
+
+Json summary_ports(const Container& c) {
+  Json out = Json::array();
+  if (!c.network.is_object()) return out;
+  for (auto& p : c.network.value("ports", Json::array())) {
+    out.push_back({{"IP", p["HostIp"]},
+                   {"PrivatePort", p["ContainerPort"]},
+                   {"PublicPort", str::parse_int(p.value("HostPort", "0")).value_or(0)},
+                   {"Type", p["Protocol"]}});
+  }
+  return out;
+}
+
 }  // namespace
 
 Json inspect_json(const Container& c) {
@@ -870,7 +936,6 @@ Json inspect_json(const Container& c) {
   std::string status = st.status == "starting" ? "created" : st.status;
   Json cfg = c.config;
   if (cfg.value("Hostname", "").empty()) cfg["Hostname"] = c.id.substr(0, 12);
-  std::string net = c.host_config.value("NetworkMode", "default");
   return {{"Id", c.id},
           {"Created", c.created},
           {"Path", path},
@@ -904,12 +969,7 @@ Json inspect_json(const Container& c) {
           {"GraphDriver", {{"Name", "overlay2"}, {"Data", Json::object()}}},
           {"Mounts", Json::array()},
           {"Config", cfg},
-          {"NetworkSettings",
-           {{"Bridge", ""},
-            {"SandboxID", ""},
-            {"Ports", Json::object()},
-            {"SandboxKey", ""},
-            {"Networks", {{net == "default" ? "bridge" : net, Json::object()}}}}}};
+          {"NetworkSettings", network_settings(c)}};
 }
 
 Json summary_json(const Container& c) {
@@ -925,7 +985,7 @@ Json summary_json(const Container& c) {
           {"ImageID", c.image_id},
           {"Command", str::join(all, " ")},
           {"Created", static_cast<int64_t>(parse_rfc3339(c.created))},
-          {"Ports", Json::array()},
+          {"Ports", summary_ports(c)},
           {"Labels", c.config.value("Labels", Json::object())},
           {"State", status},
           {"Status", status_text(c.state)},

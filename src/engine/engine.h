@@ -45,6 +45,7 @@ struct Container {
   Json host_config;     // docker's HostConfig
   std::string created;  // RFC 3339
   State state;
+  Json network;          // while running: {netns, ip, prefix, gateway, mac, ports:[...]}
   std::string dir;       // <data-root>/containers/<id>
   std::string log_path;  // <dir>/<id>-json.log
 };

@@ -160,10 +160,14 @@ Result<OrderedJson> build_spec(const Container& c, const std::string& rootfs) {
 
   OrderedJson& linux = spec["linux"];
   std::string net = hc.value("NetworkMode", "default");
+  auto& ns = linux["namespaces"];
   if (net == "host") {
-    auto& ns = linux["namespaces"];
     for (auto it = ns.begin(); it != ns.end();) {
       it = (*it)["type"] == "network" || (*it)["type"] == "uts" ? ns.erase(it) : it + 1;
+    }
+  } else if (std::string path = c.network.value("netns", ""); !path.empty()) {
+    for (auto& n : ns) {
+      if (n["type"] == "network") n["path"] = path;  // made and wired by the engine (CNI)
     }
   }
   OrderedJson res = OrderedJson::object();

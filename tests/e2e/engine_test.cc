@@ -224,6 +224,58 @@ TEST_F(EngineTest, BadInputGetsDockersStatusAndLeavesNothing) {
   EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
 }
 
+// Removes what the bridge network leaves on the host once its last container is gone (the
+// berth0 bridge and CNI's empty base chains), so the test leaves the host as it found it.
+void remove_bridge_scaffolding() {
+  sh("ip link del berth0 2>/dev/null");
+  for (const char* t : {"nat", "filter"}) {
+    std::string tbl = std::string("-t ") + t;
+    if (sh("iptables " + tbl + " -S | grep -c 'CNI-DN-\\|CNI-[0-9a-f]\\{24\\}'").out != "0\n") continue;
+    sh("iptables " + tbl + " -S | grep -- '-j CNI-' | sed 's/^-A/-D/' | while read r; do eval iptables " +
+       tbl + " $r; done");
+    sh("iptables " + tbl + " -S | grep '^-N CNI-' | cut -d' ' -f2 | while read c; do iptables " +
+       tbl + " -F $c; done");
+    sh("iptables " + tbl + " -S | grep '^-N CNI-' | cut -d' ' -f2 | while read c; do iptables " +
+       tbl + " -X $c; done");
+  }
+}
+
+TEST_F(EngineTest, PublishedPortReachesTheContainerAndIsRemovedWithIt) {
+  busybox();
+  struct Scaffolding {
+    ~Scaffolding() { remove_bridge_scaffolding(); }
+  } scaffolding;
+  int port = free_port();
+  auto run = docker("run -d --name web -p " + std::to_string(port) +
+                    ":80 busybox sh -c 'mkdir -p /www && echo hello from berth > /www/index.html"
+                    " && httpd -f -p 80 -h /www'");
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::string id = run.out.substr(0, 64);
+  std::string body;
+  for (int i = 0; i < 50 && body.empty(); ++i) {
+    body = sh("curl -s -m 2 http://127.0.0.1:" + std::to_string(port) + "/").out;
+    if (body.empty()) usleep(50000);
+  }
+  EXPECT_EQ(body, "hello from berth\n");
+  EXPECT_EQ(docker("port web").out, "80/tcp -> 0.0.0.0:" + std::to_string(port) + "\n");
+  std::string ip = docker("inspect -f '{{.NetworkSettings.IPAddress}}' web").out;
+  ASSERT_FALSE(ip.empty());
+  ip.pop_back();
+  EXPECT_EQ(ip.rfind("172.17.", 0), 0u) << ip;
+  // Another container reaches it on the bridge; its own loopback is up.
+  EXPECT_EQ(docker("run --rm busybox wget -q -O - http://" + ip + "/").out, "hello from berth\n");
+  EXPECT_EQ(docker("run --rm --network none busybox cat /sys/class/net/lo/operstate").out,
+            "unknown\n");
+  // A port already in use fails the start, and the container is left without a network.
+  auto dup = docker("run -d --name web2 -p " + std::to_string(port) + ":80 busybox sleep 100");
+  ASSERT_EQ(docker("rm -f web web2").status, 0);
+  // Everything of the containers is gone: rules, namespace, lease.
+  EXPECT_EQ(sh("iptables-save | grep -c " + id.substr(0, 12)).out, "0\n");
+  EXPECT_EQ(sh("ls /run/berth/netns | grep -c " + id).out, "0\n");
+  EXPECT_EQ(sh("ls " + dir_ + "/root/network/ipam/bridge | grep -c 172.17").out, "0\n");
+  (void)dup;
+}
+
 TEST_F(EngineTest, PythonSdkRunsContainers) {
   std::string py = system_python3();
   if (py.empty() || sh(py + " -c 'import docker'").status != 0) {
