@@ -147,6 +147,17 @@ struct Engine::Impl {
   uint64_t generation = 0;  // bumped on every change (waiters compare)
   std::map<std::string, int> followers;        // attach/logs -f streams per container
   std::map<std::string, int> removed_codes;    // exit codes of removed containers (for wait)
+  std::vector<std::string> pending_detach;     // networks of exited containers to tear down
+
+  // Tears down the networks finish() queued; called without the lock.
+  void detach_pending() {
+    std::vector<std::string> ids;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      ids.swap(pending_detach);
+    }
+    for (auto& id : ids) net.detach(id);
+  }
 
   Impl(EngineOptions o, image::ImageService* i, sql::Db d)
       : opts(std::move(o)), images(i), db(std::move(d)) {}
@@ -258,7 +269,7 @@ struct Engine::Impl {
     c.state.pid = 0;
     c.state.shim_pid = 0;
     unmount_rootfs(c);
-    net.detach(c.id);
+    pending_detach.push_back(c.id);  // CNI DEL runs outside the lock (plugins take time)
     c.network = Json();
     (void)save(c);
     changed();
@@ -284,6 +295,7 @@ struct Engine::Impl {
       finish(it->second);
       auto_remove = it->second.host_config.value("AutoRemove", false);
     }
+    detach_pending();
     if (auto_remove) {
       // Attached clients get the last of the output before the log goes with the container.
       std::unique_lock<std::mutex> l(mu);
@@ -309,15 +321,18 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
   std::unique_ptr<Engine> e(new Engine(std::move(impl)));
   // Live restore: shims that kept running are followed again; the others ended meanwhile.
   Impl& s = *e->impl_;
-  std::lock_guard<std::mutex> l(s.mu);
-  for (auto& [id, c] : s.containers) {
-    if (c.state.status != "running" && c.state.status != "paused") continue;
-    if (is_our_shim(c.state.shim_pid, id)) {
-      std::thread([&s, id = id, pid = c.state.shim_pid] { s.monitor(id, pid); }).detach();
-    } else {
-      s.finish(c);
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    for (auto& [id, c] : s.containers) {
+      if (c.state.status != "running" && c.state.status != "paused") continue;
+      if (is_our_shim(c.state.shim_pid, id)) {
+        std::thread([&s, id = id, pid = c.state.shim_pid] { s.monitor(id, pid); }).detach();
+      } else {
+        s.finish(c);
+      }
     }
   }
+  s.detach_pending();
   return e;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <thread>
 
 #include "common/fs.h"
@@ -22,7 +23,7 @@ constexpr const char* kCniVersion = "1.0.0";
 
 std::string netns_path(const std::string& id) { return std::string(kNetnsDir) + "/" + id; }
 
-Json bridge_conflist(const std::string& ipam_dir) {
+Json bridge_conflist_all(const std::string& ipam_dir) {
   return {{"cniVersion", kCniVersion},
           {"name", "bridge"},
           {"plugins",
@@ -41,6 +42,34 @@ Json bridge_conflist(const std::string& ipam_dir) {
                          {"capabilities", {{"portMappings", true}}},
                          {"snat", true}},
                         {{"type", "firewall"}, {"backend", "iptables"}}})}};
+}
+
+// Whether the host forwards between interfaces without rules of ours (FORWARD policy ACCEPT):
+// then the firewall plugin, three iptables calls per container, is not needed.
+bool forward_accepts() {
+  static const bool accepts = [] {
+    FILE* f = ::popen("iptables -S FORWARD 2>/dev/null", "r");
+    if (!f) return false;
+    char line[256] = {};
+    bool ok = std::fgets(line, sizeof line, f) && std::string(line).rfind("-P FORWARD ACCEPT", 0) == 0;
+    ::pclose(f);
+    return ok;
+  }();
+  return accepts;
+}
+
+// The bridge network as a conflist; portmap only when ports are published and firewall only
+// when the host filters forwarding: each plugin is a process and several iptables calls.
+Json bridge_conflist(const std::string& ipam_dir, bool with_ports, bool with_firewall) {
+  Json list = bridge_conflist_all(ipam_dir);
+  Json plugins = Json::array();
+  for (auto& p : list["plugins"]) {
+    if (p["type"] == "portmap" && !with_ports) continue;
+    if (p["type"] == "firewall" && !with_firewall) continue;
+    plugins.push_back(p);
+  }
+  list["plugins"] = plugins;
+  return list;
 }
 
 // Runs one CNI plugin: `conf` on stdin, the CNI_* variables, result JSON on stdout.
@@ -178,8 +207,7 @@ Result<Attachment> Network::attach_none(const std::string& id) {
   Attachment a;
   a.netns = netns_path(id);
   BERTH_TRY(make_netns(a.netns));
-  Json lo = {{"cniVersion", kCniVersion}, {"name", "lo"}, {"type", "loopback"}};
-  auto r = exec_plugin(cni_path_, "ADD", id, a.netns, "lo", lo);
+  auto r = loopback_up(id, a.netns);
   if (!r) {
     remove_netns(a.netns);
     return tl::unexpected(r.error());
@@ -187,8 +215,24 @@ Result<Attachment> Network::attach_none(const std::string& id) {
   return a;
 }
 
+Result<void> Network::loopback_up(const std::string& id, const std::string& netns) {
+  Json lo = {{"cniVersion", kCniVersion}, {"name", "lo"}, {"type", "loopback"}};
+  return exec_plugin(cni_path_, "ADD", id, netns, "lo", lo).map([](auto&&) {});
+}
+
 Result<Attachment> Network::attach(const std::string& id, std::vector<PortMapping> ports) {
-  BERTH_ASSIGN_OR_RETURN(Attachment a, attach_none(id));
+  Attachment a;
+  a.netns = netns_path(id);
+  BERTH_TRY(make_netns(a.netns));
+  // The loopback beside the bridge chain: each plugin is a process of its own.
+  Result<void> lo;
+  std::thread lo_thread([&] { lo = loopback_up(id, a.netns); });
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join{lo_thread};
   for (auto& p : ports) {
     if (p.host_port == 0) p.host_port = free_port(p.protocol);
   }
@@ -200,18 +244,18 @@ Result<Attachment> Network::attach(const std::string& id, std::vector<PortMappin
     mappings.push_back(m);
   }
   BERTH_TRY(fs::mkdir_all(state_dir_ + "/cni", 0700));
-  Json list = bridge_conflist(state_dir_ + "/ipam");
+  Json list = bridge_conflist(state_dir_ + "/ipam", !ports.empty(), !forward_accepts());
   Json rc = {{"portMappings", mappings}};
-  // Kept for DEL, which needs the same runtime config and the ADD result.
+  // Kept for DEL, which needs the same plugins, runtime config and the ADD result.
   (void)fs::atomic_write(state_dir_ + "/cni/" + id + ".json",
-                         dump_json(Json{{"runtimeConfig", rc}}));
+                         dump_json(Json{{"runtimeConfig", rc}, {"list", list}}));
   auto result = run_list(cni_path_, "ADD", list, id, a.netns, rc, Json());
   if (!result) {
     detach(id);
     return tl::unexpected(result.error());
   }
   (void)fs::atomic_write(state_dir_ + "/cni/" + id + ".json",
-                         dump_json(Json{{"runtimeConfig", rc}, {"result", *result}}));
+                         dump_json(Json{{"runtimeConfig", rc}, {"list", list}, {"result", *result}}));
   if (auto ips = result->find("ips"); ips != result->end() && ips->is_array() && !ips->empty()) {
     std::string addr = (*ips)[0].value("address", "");
     a.ip = addr.substr(0, addr.find('/'));
@@ -226,6 +270,11 @@ Result<Attachment> Network::attach(const std::string& id, std::vector<PortMappin
     }
   }
   a.ports = ports;
+  lo_thread.join();
+  if (!lo) {
+    detach(id);
+    return tl::unexpected(lo.error());
+  }
   return a;
 }
 
@@ -233,7 +282,9 @@ void Network::detach(const std::string& id) {
   std::string saved = state_dir_ + "/cni/" + id + ".json";
   if (auto text = fs::read_file(saved)) {
     Json j = parse_json(*text, "cni state").value_or(Json::object());
-    (void)run_list(cni_path_, "DEL", bridge_conflist(state_dir_ + "/ipam"), id, netns_path(id),
+    Json list = j.value("list", Json());
+    if (!list.is_object()) list = bridge_conflist_all(state_dir_ + "/ipam");
+    (void)run_list(cni_path_, "DEL", list, id, netns_path(id),
                    j.value("runtimeConfig", Json::object()), j.value("result", Json()));
     ::unlink(saved.c_str());
   }

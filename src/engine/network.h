@@ -45,6 +45,7 @@ class Network {
   void detach(const std::string& id);
 
  private:
+  Result<void> loopback_up(const std::string& id, const std::string& netns);
   std::string state_dir_, cni_path_;
 };
 
