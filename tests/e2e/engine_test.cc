@@ -224,21 +224,8 @@ TEST_F(EngineTest, BadInputGetsDockersStatusAndLeavesNothing) {
   EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
 }
 
-// Removes what the bridge network leaves on the host once its last container is gone (the
-// berth0 bridge and CNI's empty base chains), so the test leaves the host as it found it.
-void remove_bridge_scaffolding() {
-  sh("ip link del berth0 2>/dev/null");
-  for (const char* t : {"nat", "filter"}) {
-    std::string tbl = std::string("-t ") + t;
-    if (sh("iptables " + tbl + " -S | grep -c 'CNI-DN-\\|CNI-[0-9a-f]\\{24\\}'").out != "0\n") continue;
-    sh("iptables " + tbl + " -S | grep -- '-j CNI-' | sed 's/^-A/-D/' | while read r; do eval iptables " +
-       tbl + " $r; done");
-    sh("iptables " + tbl + " -S | grep '^-N CNI-' | cut -d' ' -f2 | while read c; do iptables " +
-       tbl + " -F $c; done");
-    sh("iptables " + tbl + " -S | grep '^-N CNI-' | cut -d' ' -f2 | while read c; do iptables " +
-       tbl + " -X $c; done");
-  }
-}
+// berth0 and CNI's base chains go once the last container is (tests/support/cleanup-bridge.sh).
+void remove_bridge_scaffolding() { sh(BERTH_SOURCE_DIR "/tests/support/cleanup-bridge.sh"); }
 
 TEST_F(EngineTest, PublishedPortReachesTheContainerAndIsRemovedWithIt) {
   busybox();

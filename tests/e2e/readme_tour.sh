@@ -3,6 +3,7 @@
 # Usage: readme_tour.sh BERTH_BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
+support_dir=$(cd "$(dirname "$0")/../support" && pwd)
 work=$(mktemp -d /tmp/berth-tour-XXXXXX)
 root=$work/state
 id=web-tour-$$
@@ -17,6 +18,7 @@ cleanup() {
   if [ -n "$daemon" ]; then
     DOCKER_HOST=unix://$work/berth.sock docker rm -f ticker >/dev/null 2>&1 || true
     kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true
+    "$support_dir/cleanup-bridge.sh"
   fi
   "$build/berth" runtime --root "$root" delete --force "$id" >/dev/null 2>&1 || true
   podman rmi -f "$image" >/dev/null 2>&1 || true

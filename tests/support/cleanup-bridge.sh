@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Removes what berth's bridge network leaves on the host once its last container is gone: the
+# berth0 bridge and CNI's base iptables chains (empty of per-container rules). Tests call it
+# so that they leave the host as they found it. Does nothing while container rules remain.
+set -u
+for t in nat filter; do
+  if iptables -t "$t" -S 2>/dev/null | grep -q -e 'CNI-DN-' -e 'CNI-[0-9a-f]\{24\}'; then
+    exit 0
+  fi
+done
+ip link del berth0 2>/dev/null
+for t in nat filter; do
+  iptables -t "$t" -S | grep -- '-j CNI-' | sed 's/^-A/-D/' | while read -r r; do eval iptables -t "$t" "$r"; done
+  for c in $(iptables -t "$t" -S | awk '$1 == "-N" && $2 ~ /^CNI-/ {print $2}'); do iptables -t "$t" -F "$c"; done
+  for c in $(iptables -t "$t" -S | awk '$1 == "-N" && $2 ~ /^CNI-/ {print $2}'); do iptables -t "$t" -X "$c"; done
+done
+exit 0
