@@ -20,13 +20,13 @@
 namespace berth::app {
 namespace {
 
-// berth-shim beside our own binary (build/ or the install dir).
-std::string shim_path() {
+// A program beside our own binary (build/ or the install dir): berth-shim, berth-runc.
+std::string beside_self(const std::string& name) {
   char self[4096];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : "berth";
   dir = dir.substr(0, dir.rfind('/') + 1);
-  return dir + "berth-shim";
+  return dir + name;
 }
 
 }  // namespace
@@ -72,7 +72,8 @@ int daemon_main(int argc, char** argv) {
   }
   engine::EngineOptions eopts;
   eopts.data_root = data_root;
-  eopts.shim_path = shim_path();
+  eopts.shim_path = beside_self("berth-shim");
+  eopts.runtime_path = beside_self("berth-runc");
   auto engine = engine::Engine::open(eopts, images->get());
   if (!engine) {
     std::fprintf(stderr, "berth daemon: %s\n", engine.error().message.c_str());

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -148,6 +149,7 @@ struct Engine::Impl {
   std::map<std::string, int> followers;        // attach/logs -f streams per container
   std::map<std::string, int> removed_codes;    // exit codes of removed containers (for wait)
   std::vector<std::string> pending_detach;     // networks of exited containers to tear down
+  std::map<std::string, ExecState> execs;      // docker exec instances (forgotten with their container)
 
   // Tears down the networks finish() queued; called without the lock.
   void detach_pending() {
@@ -691,6 +693,7 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force) {
   if (removed_codes.size() > 1000) removed_codes.clear();
   removed_codes[c.id] = it->second.state.exit_code;
   followers.erase(c.id);
+  std::erase_if(execs, [&](auto& kv) { return kv.second.container_id == c.id; });
   containers.erase(it);
   changed();
   return {};
@@ -869,6 +872,153 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
 }
 
 Result<int> parse_signal(const std::string& name) { return runtime::parse_signal(name); }
+
+Result<std::string> Engine::exec_create(const std::string& ref, const ExecConfig& cfg) {
+  auto& s = *impl_;
+  if (cfg.cmd.empty()) return make_error(Errc::kInvalidArgument, "No exec command specified");
+  if (cfg.tty) {
+    return make_error(Errc::kNotImplemented, "exec with a TTY (-t) is not supported yet");
+  }
+  std::lock_guard<std::mutex> l(s.mu);
+  BERTH_ASSIGN_OR_RETURN(Container * c, s.find(ref));
+  if (c->state.status != "running") {
+    return make_error(Errc::kConflict, "container " + c->id + " is not running");
+  }
+  ExecState e;
+  e.id = random_hex(32);
+  e.container_id = c->id;
+  e.config = cfg;
+  s.execs[e.id] = e;
+  return e.id;
+}
+
+Result<ExecState> Engine::exec_inspect(const std::string& exec_id) const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  auto it = impl_->execs.find(exec_id);
+  if (it == impl_->execs.end()) {
+    return make_error(Errc::kNotFound, "No such exec instance: " + exec_id);
+  }
+  return it->second;
+}
+
+Result<int> Engine::exec_start(
+    const std::string& exec_id,
+    const std::function<Result<void>(const std::string&, std::string_view)>& sink) {
+  auto& s = *impl_;
+  ExecState e;
+  Container c;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    auto it = s.execs.find(exec_id);
+    if (it == s.execs.end()) {
+      return make_error(Errc::kNotFound, "No such exec instance: " + exec_id);
+    }
+    if (it->second.running || it->second.pid != 0) {
+      return make_error(Errc::kConflict, "exec " + exec_id + " has already been started");
+    }
+    BERTH_ASSIGN_OR_RETURN(Container * p, s.find(it->second.container_id));
+    if (p->state.status != "running") {
+      return make_error(Errc::kConflict, "container " + p->id + " is not running");
+    }
+    it->second.running = true;
+    e = it->second;
+    c = *p;
+  }
+  auto done = [&](int code) {
+    std::lock_guard<std::mutex> l(s.mu);
+    if (auto it = s.execs.find(exec_id); it != s.execs.end()) {
+      it->second.running = false;
+      it->second.exit_code = code;
+    }
+    s.changed();
+  };
+  // The container's own process is the template (runc exec -p): caps, rlimits, no_new_privs.
+  auto saved = fs::read_file(c.dir + "/bundle/config.json");
+  if (!saved) {
+    done(126);
+    return tl::unexpected(saved.error());
+  }
+  OrderedJson spec = parse_json(*saved, "config.json").value_or(Json::object());
+  OrderedJson proc = spec.value("process", OrderedJson::object());
+  proc["terminal"] = false;
+  proc["args"] = e.config.cmd;
+  std::vector<std::string> env = proc.value("env", std::vector<std::string>{});
+  for (auto& kv : e.config.env) {
+    std::string key = kv.substr(0, kv.find('='));
+    std::erase_if(env, [&](auto& x) { return x.substr(0, x.find('=')) == key; });
+    env.push_back(kv);
+  }
+  proc["env"] = env;
+  if (!e.config.working_dir.empty()) proc["cwd"] = e.config.working_dir;
+  if (!e.config.user.empty()) {
+    auto u = resolve_user(e.config.user, s.rootfs(c));
+    if (!u) {
+      done(126);
+      return tl::unexpected(u.error());
+    }
+    proc["user"] = *u;
+  }
+  std::string pfile = c.dir + "/exec-" + exec_id + ".json";
+  BERTH_TRY(fs::atomic_write(pfile, dump_json(proc), 0600));
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) {
+    done(126);
+    return sys_error(errno, "pipe");
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  std::vector<std::string> argv = {s.opts.runtime_path, "--root", s.opts.runtime_root,
+                                   "exec", "-p", pfile, c.id};
+  auto cargv = str::c_strings(argv);
+  std::vector<std::string> envs = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  auto cenv = str::c_strings(envs);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out[1]);
+  ::close(err[1]);
+  UniqueFd out_r(out[0]), err_r(err[0]);
+  if (rc != 0) {
+    ::unlink(pfile.c_str());
+    done(126);
+    return sys_error(rc, "spawn " + s.opts.runtime_path);
+  }
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    if (auto it = s.execs.find(exec_id); it != s.execs.end()) it->second.pid = pid;
+  }
+  pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
+  char buf[32 * 1024];
+  bool client_gone = false;
+  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        fds[i].fd = -1;
+        continue;
+      }
+      if (!client_gone &&
+          !sink(i == 0 ? "stdout" : "stderr", std::string_view(buf, static_cast<size_t>(n)))) {
+        client_gone = true;  // keep draining so the process is not blocked on a full pipe
+      }
+    }
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::unlink(pfile.c_str());
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  done(code);
+  return code;
+}
 
 // ---- docker's JSON views -----------------------------------------------------------------
 

@@ -22,6 +22,24 @@ struct EngineOptions {
   std::string data_root;                           // containers/<id>/ live here
   std::string runtime_root = "/run/berth/runtime";  // the runtime's state dirs
   std::string shim_path;                           // berth-shim (beside the berth binary)
+  std::string runtime_path;                        // berth-runc, for exec
+};
+
+// POST /containers/{id}/exec's body, the parts berth honours.
+struct ExecConfig {
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // added to the container's
+  std::string user;              // "" = the container's
+  std::string working_dir;       // "" = the container's
+  bool tty = false;
+};
+
+struct ExecState {
+  std::string id, container_id;
+  ExecConfig config;
+  bool running = false;
+  int exit_code = 0;
+  int pid = 0;
 };
 
 // State as docker's ContainerState (api/swagger.yaml).
@@ -93,6 +111,16 @@ class Engine {
   // Log entries of the container; with `follow`, blocks until it stops or `sink` fails.
   Result<void> logs(const std::string& ref, const LogOptions& o,
                     const std::function<Result<void>(const LogEntry&)>& sink);
+  // docker exec: a process to run in the running container `ref`. Errors: kNotFound,
+  // kConflict (not running), kInvalidArgument (no command).
+  Result<std::string> exec_create(const std::string& ref, const ExecConfig& cfg);
+  // Runs it (berth-runc exec with the container's process as the template, as runc does) and
+  // streams its stdout/stderr to `sink`; returns its exit code. Errors: kNotFound,
+  // kConflict (already started), the runtime's error.
+  Result<int> exec_start(const std::string& exec_id,
+                         const std::function<Result<void>(const std::string& stream,
+                                                          std::string_view data)>& sink);
+  Result<ExecState> exec_inspect(const std::string& exec_id) const;
   // Image IDs used by containers (rmi and prune keep them).
   bool image_in_use(const std::string& image_id) const;
 

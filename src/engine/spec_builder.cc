@@ -26,6 +26,8 @@ std::vector<std::vector<std::string>> colon_file(const std::string& path) {
   return out;
 }
 
+}  // namespace
+
 // docker's user spec: user, uid, user:group, uid:gid (moby/sys/user GetExecUser).
 Result<OrderedJson> resolve_user(const std::string& spec, const std::string& rootfs) {
   OrderedJson u = {{"uid", 0}, {"gid", 0}};
@@ -89,6 +91,8 @@ Result<OrderedJson> resolve_user(const std::string& spec, const std::string& roo
   if (!extra.empty()) u["additionalGids"] = extra;
   return u;
 }
+
+namespace {
 
 std::vector<std::string> strings_of(const Json& j) {
   std::vector<std::string> out;

@@ -17,4 +17,9 @@ namespace berth::engine {
 // Errors: kInvalidArgument (no command; unknown user or group; bad option value).
 Result<OrderedJson> build_spec(const Container& c, const std::string& rootfs);
 
+// runtime-spec process.user for docker's user spec ("name", "uid", "uid:gid", "name:group"),
+// looked up in the container's /etc/passwd and /etc/group under `rootfs`.
+// Errors: kInvalidArgument ("unable to find user x: no matching entries in passwd file").
+Result<OrderedJson> resolve_user(const std::string& spec, const std::string& rootfs);
+
 }  // namespace berth::engine

@@ -187,6 +187,33 @@ TEST_F(EngineTest, DetachedContainerLogsStopAndRemove) {
   expect_gone(id);
 }
 
+TEST_F(EngineTest, ExecRunsInTheRunningContainer) {
+  busybox();
+  ASSERT_EQ(docker("run -d --name box --network none busybox sleep 1000").status, 0);
+  auto e = docker("exec box sh -c 'echo out; echo err >&2; exit 4'");
+  EXPECT_EQ(e.status, 4);
+  EXPECT_EQ(e.out, "out\n");
+  EXPECT_EQ(e.err, "err\n");
+  // User, working dir and env of the exec; the container's own env is inherited.
+  EXPECT_EQ(docker("exec -u nobody -w /etc -e X=5 box sh -c 'echo $(id -u) $(pwd) $X $HOSTNAME'").out,
+            "65534 /etc 5 " + docker("inspect -f '{{.Config.Hostname}}' box").out);
+  // In the container's namespaces: it sees the container's processes, not the host's.
+  EXPECT_EQ(docker("exec box sh -c 'ps -o comm | grep -c sleep'").out, "1\n");
+  ASSERT_EQ(docker("exec -d box sh -c 'echo bg > /bg'").status, 0);
+  std::string bg;
+  for (int i = 0; i < 50 && bg.empty(); ++i) {
+    bg = docker("exec box cat /bg 2>/dev/null").out;
+    if (bg.empty()) usleep(20000);
+  }
+  EXPECT_EQ(bg, "bg\n");
+  EXPECT_NE(docker("exec box no-such-program").status, 0);
+  ASSERT_EQ(docker("stop -t 0 box").status, 0);
+  auto stopped = docker("exec box true");
+  EXPECT_NE(stopped.status, 0);
+  EXPECT_NE(stopped.err.find("is not running"), std::string::npos) << stopped.err;
+  ASSERT_EQ(docker("rm box").status, 0);
+}
+
 TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
   busybox();
   ASSERT_EQ(docker("run -d --name long busybox sh -c 'echo one; sleep 2; echo two; sleep 1000'").status, 0);

@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "api/docker/routes.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -214,6 +216,77 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
       return send_all(sock.get(), tty ? e.text : frame(e.stream, e.text));
     });
     ::shutdown(sock.get(), SHUT_RDWR);
+  });
+
+  r.add("POST", "/containers/([^/]+)/exec", [&eng](Exchange& ex) {
+    auto body = ex.body();
+    if (!body) return ex.error(body.error());
+    auto j = parse_json(*body, "exec config");
+    if (!j || !j->is_object()) return ex.error(400, j ? "exec config must be an object" : j.error().message);
+    engine::ExecConfig cfg;
+    for (auto& v : j->value("Cmd", Json::array())) {
+      if (v.is_string()) cfg.cmd.push_back(v.get<std::string>());
+    }
+    for (auto& v : j->value("Env", Json::array())) {
+      if (v.is_string()) cfg.env.push_back(v.get<std::string>());
+    }
+    cfg.user = j->value("User", "");
+    cfg.working_dir = j->value("WorkingDir", "");
+    cfg.tty = j->value("Tty", false);
+    auto id = eng.exec_create(ex.params()[0], cfg);
+    if (!id) return ex.error(id.error());
+    ex.reply_json(201, {{"Id", *id}});
+  });
+
+  r.add("POST", "/exec/([^/]+)/start", [&eng](Exchange& ex) {
+    auto body = ex.body();
+    if (!body) return ex.error(body.error());
+    Json j = parse_json(body->empty() ? "{}" : *body, "exec start").value_or(Json::object());
+    std::string id = ex.params()[0];
+    auto st = eng.exec_inspect(id);
+    if (!st) return ex.error(st.error());
+    if (st->running || st->pid != 0) return ex.error(409, "exec " + id + " has already been started");
+    if (j.is_object() && j.value("Detach", false)) {
+      std::thread([&eng, id] {
+        (void)eng.exec_start(id, [](const std::string&, std::string_view) -> Result<void> { return {}; });
+      }).detach();
+      return ex.reply(200, "");
+    }
+    auto fd = ex.hijack("application/vnd.docker.multiplexed-stream");
+    if (!fd) return;
+    UniqueFd sock(*fd);
+    (void)eng.exec_start(id, [&](const std::string& stream, std::string_view data) {
+      return send_all(sock.get(), frame(stream, std::string(data)));
+    });
+    ::shutdown(sock.get(), SHUT_RDWR);
+  });
+
+  r.add("POST", "/exec/([^/]+)/resize", [&eng](Exchange& ex) {
+    if (auto st = eng.exec_inspect(ex.params()[0]); !st) return ex.error(st.error());
+    ex.reply(200, "");
+  });
+
+  r.add("GET", "/exec/([^/]+)/json", [&eng](Exchange& ex) {
+    auto st = eng.exec_inspect(ex.params()[0]);
+    if (!st) return ex.error(st.error());
+    std::vector<std::string> args(st->config.cmd.begin() + (st->config.cmd.empty() ? 0 : 1),
+                                  st->config.cmd.end());
+    ex.reply_json(200, {{"ID", st->id},
+                        {"Running", st->running},
+                        {"ExitCode", st->running ? Json() : Json(st->exit_code)},
+                        {"ProcessConfig",
+                         {{"tty", st->config.tty},
+                          {"entrypoint", st->config.cmd.empty() ? "" : st->config.cmd[0]},
+                          {"arguments", args},
+                          {"privileged", false},
+                          {"user", st->config.user}}},
+                        {"OpenStdin", false},
+                        {"OpenStderr", true},
+                        {"OpenStdout", true},
+                        {"CanRemove", false},
+                        {"ContainerID", st->container_id},
+                        {"DetachKeys", ""},
+                        {"Pid", st->pid}});
   });
 
   r.add("POST", "/containers/prune", [&eng](Exchange& ex) {
