@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <spawn.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,6 +136,138 @@ std::vector<std::string> strings_of(const Json& j) {
   return out;
 }
 
+// docker's -v/--mount/--tmpfs and the image's VOLUMEs as one list of mounts (moby
+// daemon/volumes_unix.go, volume/mounts/linux_parser.go): binds need an existing absolute
+// source, named volumes are created on first use, paths the image declares get anonymous
+// volumes unless something else is mounted there.
+Result<Json> resolve_mounts(Volumes& vols, const Json& cfg, const Json& hc) {
+  Json out = Json::array();
+  // Volumes this call creates are removed again when a later mount is refused.
+  std::vector<std::string> made;
+  struct Undo {
+    Volumes& vols;
+    std::vector<std::string>& made;
+    bool keep = false;
+    ~Undo() {
+      if (!keep) {
+        for (auto& n : made) (void)vols.remove(n);
+      }
+    }
+  } undo{vols, made};
+  auto check_target = [](const std::string& t, const std::string& spec) -> Result<void> {
+    if (t.empty() || t[0] != '/') {
+      return make_error(Errc::kInvalidArgument, "invalid mount config: mount path must be absolute: "
+                                                "\"" + spec + "\"");
+    }
+    if (t == "/") return make_error(Errc::kInvalidArgument, "invalid specification: destination can't be '/'");
+    return {};
+  };
+  auto add_bind = [&](const std::string& src, const std::string& dst, bool ro) -> Result<void> {
+    if (!fs::exists(src)) {
+      return make_error(Errc::kInvalidArgument,
+                        "invalid mount config for type \"bind\": bind source path does not exist: " + src);
+    }
+    out.push_back({{"Type", "bind"}, {"Source", src}, {"Destination", dst}, {"RW", !ro},
+                   {"Name", ""}, {"Options", Json::array()}});
+    return {};
+  };
+  auto add_volume = [&](const std::string& name, const std::string& dst, bool ro) -> Result<void> {
+    bool existed = !name.empty() && vols.get(name).has_value();
+    BERTH_ASSIGN_OR_RETURN(Volume v, vols.create(name, {}));
+    if (!existed) made.push_back(v.name);
+    out.push_back({{"Type", "volume"}, {"Name", v.name}, {"Source", v.mountpoint},
+                   {"Destination", dst}, {"RW", !ro}, {"Options", Json::array()}});
+    return {};
+  };
+  for (auto& b : strings_of(hc.value("Binds", Json()))) {
+    auto parts = str::split(b, ':');
+    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty()) {
+      return make_error(Errc::kInvalidArgument, "invalid volume specification: '" + b + "'");
+    }
+    BERTH_TRY(check_target(parts[1], b));
+    bool ro = parts.size() == 3 && str::split(parts[2], ',')[0] == "ro";
+    if (parts[0][0] == '/') {
+      BERTH_TRY(add_bind(parts[0], parts[1], ro));
+    } else {
+      BERTH_TRY(add_volume(parts[0], parts[1], ro));
+    }
+  }
+  if (auto ms = hc.find("Mounts"); ms != hc.end() && ms->is_array()) {
+    for (auto& m : *ms) {
+      std::string type = m.value("Type", "volume"), src = m.value("Source", ""),
+                  dst = m.value("Target", "");
+      bool ro = m.value("ReadOnly", false);
+      BERTH_TRY(check_target(dst, dst));
+      if (type == "bind") {
+        BERTH_TRY(add_bind(src, dst, ro));
+      } else if (type == "volume") {
+        BERTH_TRY(add_volume(src, dst, ro));
+      } else if (type == "tmpfs") {
+        Json opts = Json::array({"nosuid", "nodev", "noexec"});
+        Json t = m.value("TmpfsOptions", Json::object());
+        if (int64_t size = t.value("SizeBytes", int64_t{0}); size > 0) {
+          opts.push_back("size=" + std::to_string(size));
+        }
+        if (int mode = t.value("Mode", 0); mode > 0) {
+          char buf[32];
+          std::snprintf(buf, sizeof buf, "mode=%o", static_cast<unsigned>(mode));
+          opts.push_back(buf);
+        }
+        out.push_back({{"Type", "tmpfs"}, {"Source", ""}, {"Destination", dst}, {"RW", !ro},
+                       {"Name", ""}, {"Options", opts}});
+      } else {
+        return make_error(Errc::kInvalidArgument, "mount type \"" + type + "\" is not supported");
+      }
+    }
+  }
+  if (auto tm = hc.find("Tmpfs"); tm != hc.end() && tm->is_object()) {
+    for (auto& [dst, optstr] : tm->items()) {
+      BERTH_TRY(check_target(dst, dst));
+      Json opts = Json::array({"nosuid", "nodev", "noexec"});
+      if (optstr.is_string()) {
+        for (auto& o : str::split(optstr.get<std::string>(), ',')) {
+          if (!o.empty()) opts.push_back(o);
+        }
+      }
+      out.push_back({{"Type", "tmpfs"}, {"Source", ""}, {"Destination", dst}, {"RW", true},
+                     {"Name", ""}, {"Options", opts}});
+    }
+  }
+  if (auto vs = cfg.find("Volumes"); vs != cfg.end() && vs->is_object()) {
+    for (auto& [dst, unused] : vs->items()) {
+      bool covered = std::any_of(out.begin(), out.end(),
+                                 [&](auto& m) { return m["Destination"] == dst; });
+      if (!covered) {
+        BERTH_TRY(check_target(dst, dst));
+        BERTH_TRY(add_volume("", dst, false));
+      }
+    }
+  }
+  undo.keep = true;
+  return out;
+}
+
+// docker's volume copy-up: an empty volume gets what the image has at its mount path, once.
+void populate_volume(Volumes& vols, const Json& m, const std::string& rootfs) {
+  if (m.value("Type", "") != "volume") return;
+  auto v = vols.get(m.value("Name", ""));
+  if (!v || v->populated) return;
+  std::string src = rootfs + m.value("Destination", "");
+  auto entries = fs::list_dir(v->mountpoint);
+  if (fs::is_dir(src) && entries && entries->empty()) {
+    // cp -a keeps owners, modes, links and xattrs; the source is the container's own rootfs.
+    std::vector<std::string> argv = {"/bin/cp", "-a", "--no-target-directory", src + "/.",
+                                     v->mountpoint};
+    auto cargv = str::c_strings(argv);
+    pid_t pid = 0;
+    if (::posix_spawn(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ) == 0) {
+      int st = 0;
+      ::waitpid(pid, &st, 0);
+    }
+  }
+  (void)vols.mark_populated(v->name);
+}
+
 }  // namespace
 
 struct Engine::Impl {
@@ -145,6 +278,7 @@ struct Engine::Impl {
   std::condition_variable cv;  // any state change
   std::map<std::string, Container> containers;
   Network net{opts.data_root + "/network"};
+  std::unique_ptr<Volumes> vols;
   uint64_t generation = 0;  // bumped on every change (waiters compare)
   std::map<std::string, int> followers;        // attach/logs -f streams per container
   std::map<std::string, int> removed_codes;    // exit codes of removed containers (for wait)
@@ -169,7 +303,7 @@ struct Engine::Impl {
   // Caller holds mu.
   Result<void> save(const Container& c) {
     Json data = {{"name", c.name},     {"image", c.image},   {"image_id", c.image_id},
-                 {"network", c.network},
+                 {"network", c.network},  {"mounts", c.mounts},
                  {"config", c.config}, {"host_config", c.host_config},
                  {"created", c.created}, {"state", state_json(c.state)}};
     BERTH_ASSIGN_OR_RETURN(
@@ -195,6 +329,7 @@ struct Engine::Impl {
       c.host_config = data->value("host_config", Json::object());
       c.created = data->value("created", "");
       c.network = data->value("network", Json());
+      c.mounts = data->value("mounts", Json::array());
       c.state = state_from(data->value("state", Json::object()));
       c.dir = dir_of(c.id);
       c.log_path = c.dir + "/" + c.id + "-json.log";
@@ -303,11 +438,11 @@ struct Engine::Impl {
       std::unique_lock<std::mutex> l(mu);
       cv.wait_for(l, std::chrono::seconds(5), [&] { return followers[id] == 0; });
       l.unlock();
-      (void)remove(id, true);
+      (void)remove(id, true, /*volumes=*/true);  // --rm takes anonymous volumes along
     }
   }
 
-  Result<void> remove(const std::string& ref, bool force);
+  Result<void> remove(const std::string& ref, bool force, bool volumes);
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -319,6 +454,8 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
   BERTH_ASSIGN_OR_RETURN(sql::Db db, sql::Db::open(opts.data_root + "/berth.db"));
   BERTH_TRY(db.exec(kSchema));
   auto impl = std::make_unique<Impl>(std::move(opts), images, std::move(db));
+  BERTH_ASSIGN_OR_RETURN(impl->vols, Volumes::open(impl->opts.data_root + "/berth.db",
+                                                   impl->opts.data_root + "/volumes"));
   BERTH_TRY(impl->load_all());
   std::unique_ptr<Engine> e(new Engine(std::move(impl)));
   // Live restore: shims that kept running are followed again; the others ended meanwhile.
@@ -398,7 +535,12 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   if (!exposed.is_object()) exposed = Json::object();
   if (auto p = cfg.find("ExposedPorts"); p != cfg.end() && p->is_object()) exposed.update(*p);
   if (!exposed.empty()) cfg["ExposedPorts"] = exposed;
+  Json volumes = image_cfg.value("Volumes", Json::object());
+  if (!volumes.is_object()) volumes = Json::object();
+  if (auto v = cfg.find("Volumes"); v != cfg.end() && v->is_object()) volumes.update(*v);
+  if (!volumes.empty()) cfg["Volumes"] = volumes;
   cfg["Image"] = image_ref;
+  BERTH_ASSIGN_OR_RETURN(Json mounts, resolve_mounts(*s.vols, cfg, hc));
 
   std::lock_guard<std::mutex> l(s.mu);
   if (name.empty()) {
@@ -422,6 +564,7 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   c.image_id = img.id;
   c.config = cfg;
   c.host_config = hc;
+  c.mounts = mounts;
   c.created = rfc3339_now();
   c.dir = s.dir_of(c.id);
   c.log_path = c.dir + "/" + c.id + "-json.log";
@@ -465,13 +608,14 @@ Result<void> Engine::start(const std::string& ref) {
       s.changed();
       // --rm: a container that could not start is removed too (as dockerd does).
       if ((*p)->host_config.value("AutoRemove", false)) {
-        std::thread([&s, id = c.id] { (void)s.remove(id, true); }).detach();
+        std::thread([&s, id = c.id] { (void)s.remove(id, true, true); }).detach();
       }
     }
     return tl::unexpected(e);
   };
   BERTH_TRY(fs::mkdir_all(c.dir + "/bundle", 0700));
   if (auto m = s.mount_rootfs(c); !m) return fail(m.error());
+  for (auto& m : c.mounts) populate_volume(*s.vols, m, s.rootfs(c));
   // The network namespace, wired by CNI before the container exists (docker's sandbox).
   std::string net_mode = c.host_config.value("NetworkMode", "default");
   if (net_mode != "host") {
@@ -653,7 +797,7 @@ Result<void> Engine::stop(const std::string& ref, std::optional<int> timeout_s) 
   return {};
 }
 
-Result<void> Engine::Impl::remove(const std::string& ref, bool force) {
+Result<void> Engine::Impl::remove(const std::string& ref, bool force, bool volumes) {
   Container c;
   {
     std::lock_guard<std::mutex> l(mu);
@@ -696,11 +840,38 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force) {
   std::erase_if(execs, [&](auto& kv) { return kv.second.container_id == c.id; });
   containers.erase(it);
   changed();
+  // -v (and --rm): the container's anonymous volumes go with it; named ones stay (docker's).
+  if (volumes) {
+    for (auto& m : c.mounts.is_array() ? c.mounts : Json::array()) {
+      if (m.value("Type", "") != "volume") continue;
+      auto v = vols->get(m.value("Name", ""));
+      bool used = std::any_of(containers.begin(), containers.end(), [&](auto& kv) {
+        for (auto& o : kv.second.mounts.is_array() ? kv.second.mounts : Json::array()) {
+          if (o.value("Name", "") == m.value("Name", "")) return true;
+        }
+        return false;
+      });
+      if (v && v->anonymous && !used) (void)vols->remove(v->name);
+    }
+  }
   return {};
 }
 
-Result<void> Engine::remove(const std::string& ref, bool force) {
-  return impl_->remove(ref, force);
+Result<void> Engine::remove(const std::string& ref, bool force, bool volumes) {
+  return impl_->remove(ref, force, volumes);
+}
+
+Volumes& Engine::volumes() { return *impl_->vols; }
+
+std::vector<std::string> Engine::volume_users(const std::string& name) const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  std::vector<std::string> out;
+  for (auto& [id, c] : impl_->containers) {
+    for (auto& m : c.mounts.is_array() ? c.mounts : Json::array()) {
+      if (m.value("Type", "") == "volume" && m.value("Name", "") == name) out.push_back(id);
+    }
+  }
+  return out;
 }
 
 Result<Container> Engine::get(const std::string& ref) const {
@@ -1076,6 +1247,25 @@ Json network_settings(const Container& c) {
           {"Networks", {{mode, endpoint}}}};
 }
 
+Json mounts_json(const Container& c) {
+  Json out = Json::array();
+  for (auto& m : c.mounts.is_array() ? c.mounts : Json::array()) {
+    Json j = {{"Type", m["Type"]},
+              {"Source", m["Source"]},
+              {"Destination", m["Destination"]},
+              {"Mode", m.value("RW", true) ? "" : "ro"},
+              {"RW", m["RW"]},
+              {"Propagation", m["Type"] == "bind" ? "rprivate" : ""}};
+    if (m["Type"] == "volume") {
+      j["Name"] = m["Name"];
+      j["Driver"] = "local";
+      j["Mode"] = m.value("RW", true) ? "z" : "ro";
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
 Json summary_ports(const Container& c) {
   Json out = Json::array();
   if (!c.network.is_object()) return out;
@@ -1132,7 +1322,7 @@ Json inspect_json(const Container& c) {
           {"ExecIDs", Json()},
           {"HostConfig", c.host_config},
           {"GraphDriver", {{"Name", "overlay2"}, {"Data", Json::object()}}},
-          {"Mounts", Json::array()},
+          {"Mounts", mounts_json(c)},
           {"Config", cfg},
           {"NetworkSettings", network_settings(c)}};
 }
@@ -1156,7 +1346,7 @@ Json summary_json(const Container& c) {
           {"Status", status_text(c.state)},
           {"HostConfig", {{"NetworkMode", net}}},
           {"NetworkSettings", {{"Networks", Json::object()}}},
-          {"Mounts", Json::array()}};
+          {"Mounts", mounts_json(c)}};
 }
 
 }  // namespace berth::engine

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/json.h"
+#include "engine/volumes.h"
 #include "image/service.h"
 
 namespace berth::engine {
@@ -64,6 +65,7 @@ struct Container {
   std::string created;  // RFC 3339
   State state;
   Json network;          // while running: {netns, ip, prefix, gateway, mac, ports:[...]}
+  Json mounts;           // resolved at create: [{Type, Name, Source, Destination, RW, Options}]
   std::string dir;       // <data-root>/containers/<id>
   std::string log_path;  // <dir>/<id>-json.log
 };
@@ -100,8 +102,11 @@ class Engine {
   Result<void> stop(const std::string& ref, std::optional<int> timeout_s);
   // Errors: kNotFound, kConflict ("is not running").
   Result<void> kill(const std::string& ref, int signal);
-  // Errors: kNotFound, kConflict (running without force).
-  Result<void> remove(const std::string& ref, bool force);
+  // Errors: kNotFound, kConflict (running without force). `volumes`: its anonymous volumes too.
+  Result<void> remove(const std::string& ref, bool force, bool volumes = false);
+  Volumes& volumes();
+  // Ids of the containers that mount volume `name`.
+  std::vector<std::string> volume_users(const std::string& name) const;
   // By full id, unique id prefix, or name. Errors: kNotFound ("No such container: x").
   Result<Container> get(const std::string& ref) const;
   std::vector<Container> list() const;

@@ -147,19 +147,18 @@ Result<OrderedJson> build_spec(const Container& c, const std::string& rootfs) {
   spec["mounts"].push_back(bind_mount(c.dir + "/resolv.conf", "/etc/resolv.conf", false));
   spec["mounts"].push_back(bind_mount(c.dir + "/hostname", "/etc/hostname", false));
   spec["mounts"].push_back(bind_mount(c.dir + "/hosts", "/etc/hosts", false));
-  for (auto& b : strings_of(hc.value("Binds", Json()))) {
-    auto parts = str::split(b, ':');
-    if (parts.size() < 2 || parts[0].empty() || parts[0][0] != '/' || parts[1].empty() ||
-        parts[1][0] != '/') {
-      return make_error(Errc::kInvalidArgument, "invalid volume specification: '" + b + "'");
+  for (auto& m : c.mounts.is_array() ? c.mounts : Json::array()) {
+    std::string type = m.value("Type", "");
+    bool ro = !m.value("RW", true);
+    if (type == "tmpfs") {
+      OrderedJson opts = OrderedJson::array();
+      for (auto& o : m.value("Options", Json::array())) opts.push_back(o.get<std::string>());
+      if (ro) opts.push_back("ro");
+      spec["mounts"].push_back({{"destination", m["Destination"]}, {"type", "tmpfs"},
+                                {"source", "tmpfs"}, {"options", opts}});
+    } else {
+      spec["mounts"].push_back(bind_mount(m["Source"], m["Destination"], ro));
     }
-    if (!fs::exists(parts[0])) {
-      return make_error(Errc::kInvalidArgument,
-                        "invalid mount config for type \"bind\": bind source path does not "
-                        "exist: " + parts[0]);
-    }
-    bool ro = parts.size() > 2 && str::split(parts[2], ',')[0] == "ro";
-    spec["mounts"].push_back(bind_mount(parts[0], parts[1], ro));
   }
 
   OrderedJson& linux = spec["linux"];

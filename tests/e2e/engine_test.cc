@@ -214,6 +214,43 @@ TEST_F(EngineTest, ExecRunsInTheRunningContainer) {
   ASSERT_EQ(docker("rm box").status, 0);
 }
 
+TEST_F(EngineTest, VolumesKeepDataAndAreSeededFromTheImage) {
+  // An image that declares VOLUME /seed and ships a file there.
+  ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/seed && echo from-image > " + dir_ +
+               "/rootfs/seed/hello && tar -C " + dir_ + "/rootfs -cf " + dir_ + "/seeded.tar .")
+                .status,
+            0);
+  ASSERT_EQ(docker("import -c 'VOLUME /seed' -c 'CMD [\"sh\"]' " + dir_ + "/seeded.tar seeded").status, 0);
+  // A new named volume gets the image's content on first use, then keeps what is written.
+  EXPECT_EQ(docker("run --rm --network none -v vol1:/seed seeded cat /seed/hello").out, "from-image\n");
+  ASSERT_EQ(docker("run --rm --network none -v vol1:/seed seeded sh -c 'echo kept > /seed/mine'").status, 0);
+  EXPECT_EQ(docker("run --rm --network none -v vol1:/data seeded cat /data/mine").out, "kept\n");
+  auto ro = docker("run --rm --network none -v vol1:/data:ro seeded sh -c 'echo x > /data/y'");
+  EXPECT_NE(ro.status, 0);
+  EXPECT_NE(ro.err.find("Read-only file system"), std::string::npos) << ro.err;
+  // The image's VOLUME without -v: an anonymous volume, listed in Mounts, gone with rm -v.
+  ASSERT_EQ(docker("run --name anon --network none seeded cat /seed/hello").status, 0);
+  std::string anon = docker("inspect -f '{{range .Mounts}}{{.Name}}{{end}}' anon").out;
+  ASSERT_EQ(anon.size(), 65u) << anon;
+  anon.pop_back();
+  EXPECT_EQ(docker("volume ls -q").out.find(anon) != std::string::npos, true);
+  // In use: refused; after rm -v: gone. Named volumes outlive their containers.
+  auto busy = docker("volume rm " + anon);
+  EXPECT_NE(busy.status, 0);
+  EXPECT_NE(busy.err.find("volume is in use"), std::string::npos) << busy.err;
+  ASSERT_EQ(docker("rm -v anon").status, 0);
+  EXPECT_EQ(docker("volume ls -q").out, "vol1\n");
+  // tmpfs with a size; a bad volume name creates nothing.
+  auto df = docker("run --rm --network none --mount type=tmpfs,target=/t,tmpfs-size=1m seeded "
+                   "df -k /t");
+  EXPECT_NE(df.out.find(" 1024 "), std::string::npos) << df.out << df.err;
+  auto bad = docker("run --rm --network none -v fine:/a -v bad/name:/b seeded true");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_EQ(docker("volume ls -q").out, "vol1\n");
+  ASSERT_EQ(docker("volume rm vol1").status, 0);
+  EXPECT_EQ(sh("ls " + dir_ + "/root/volumes").out, "");
+}
+
 TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
   busybox();
   ASSERT_EQ(docker("run -d --name long busybox sh -c 'echo one; sleep 2; echo two; sleep 1000'").status, 0);

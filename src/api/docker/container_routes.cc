@@ -119,7 +119,7 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
   });
 
   r.add("DELETE", "/containers/([^/]+)", [&eng](Exchange& ex) {
-    auto d = eng.remove(ex.params()[0], flag(ex, "force"));
+    auto d = eng.remove(ex.params()[0], flag(ex, "force"), flag(ex, "v"));
     if (!d) return ex.error(d.error());
     ex.reply(204, "");
   });
