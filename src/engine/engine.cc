@@ -78,7 +78,8 @@ Json state_json(const State& s) {
   return {{"status", s.status},       {"pid", s.pid},
           {"shim_pid", s.shim_pid},   {"exit_code", s.exit_code},
           {"oom_killed", s.oom_killed}, {"error", s.error},
-          {"started_at", s.started_at}, {"finished_at", s.finished_at}};
+          {"started_at", s.started_at}, {"finished_at", s.finished_at},
+          {"restart_count", s.restart_count}, {"manually_stopped", s.manually_stopped}};
 }
 
 State state_from(const Json& j) {
@@ -91,6 +92,8 @@ State state_from(const Json& j) {
   s.error = j.value("error", "");
   s.started_at = j.value("started_at", s.started_at);
   s.finished_at = j.value("finished_at", s.finished_at);
+  s.restart_count = j.value("restart_count", 0);
+  s.manually_stopped = j.value("manually_stopped", false);
   return s;
 }
 
@@ -425,14 +428,34 @@ struct Engine::Impl {
                WEXITED | WNOHANG);
     }
     bool auto_remove = false;
+    int delay_ms = -1;
     {
       std::lock_guard<std::mutex> l(mu);
       auto it = containers.find(id);
       if (it == containers.end() || it->second.state.status != "running") return;
       finish(it->second);
       auto_remove = it->second.host_config.value("AutoRemove", false);
+      delay_ms = restart_delay(it->second);
+      if (delay_ms >= 0) {
+        it->second.state.status = "restarting";
+        ++it->second.state.restart_count;
+        (void)save(it->second);
+        changed();
+      }
     }
     detach_pending();
+    if (delay_ms >= 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      {
+        std::lock_guard<std::mutex> l(mu);
+        auto it = containers.find(id);
+        // Stopped or removed while waiting: the policy stands down.
+        if (it == containers.end() || it->second.state.status != "restarting") return;
+        it->second.state.status = "exited";
+      }
+      if (self) (void)self->start(id, /*by_policy=*/true);
+      return;
+    }
     if (auto_remove) {
       // Attached clients get the last of the output before the log goes with the container.
       std::unique_lock<std::mutex> l(mu);
@@ -443,6 +466,25 @@ struct Engine::Impl {
   }
 
   Result<void> remove(const std::string& ref, bool force, bool volumes);
+
+  // Milliseconds to wait before restarting `c` by its restart policy, -1 for no restart
+  // (moby restartmanager: on-failure[:N], always, unless-stopped; back-off from 100 ms,
+  // doubling up to a minute). Caller holds mu.
+  static int restart_delay(const Container& c) {
+    Json p = c.host_config.value("RestartPolicy", Json::object());
+    std::string name = p.is_object() ? p.value("Name", "") : "";
+    if (c.state.manually_stopped || name.empty() || name == "no") return -1;
+    if (name == "on-failure") {
+      int max = p.value("MaximumRetryCount", 0);
+      if (c.state.exit_code == 0 || (max > 0 && c.state.restart_count >= max)) return -1;
+    } else if (name != "always" && name != "unless-stopped") {
+      return -1;
+    }
+    int n = std::min(c.state.restart_count, 10);
+    return std::min(100 << n, 60000);
+  }
+
+  Engine* self = nullptr;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -458,20 +500,32 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
                                                    impl->opts.data_root + "/volumes"));
   BERTH_TRY(impl->load_all());
   std::unique_ptr<Engine> e(new Engine(std::move(impl)));
+  e->impl_->self = e.get();
   // Live restore: shims that kept running are followed again; the others ended meanwhile.
   Impl& s = *e->impl_;
+  std::vector<std::string> restart;
   {
     std::lock_guard<std::mutex> l(s.mu);
     for (auto& [id, c] : s.containers) {
+      if (c.state.status == "restarting") {
+        c.state.status = "exited";
+        restart.push_back(id);
+        continue;
+      }
       if (c.state.status != "running" && c.state.status != "paused") continue;
       if (is_our_shim(c.state.shim_pid, id)) {
         std::thread([&s, id = id, pid = c.state.shim_pid] { s.monitor(id, pid); }).detach();
       } else {
         s.finish(c);
+        if (Impl::restart_delay(c) >= 0) restart.push_back(id);
       }
     }
   }
   s.detach_pending();
+  // Containers whose policy wants them running again after ending while we were away.
+  for (auto& id : restart) {
+    std::thread([eng = e.get(), id] { (void)eng->start(id, /*by_policy=*/true); }).detach();
+  }
   return e;
 }
 
@@ -579,12 +633,16 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   return c;
 }
 
-Result<void> Engine::start(const std::string& ref) {
+Result<void> Engine::start(const std::string& ref, bool by_policy) {
   auto& s = *impl_;
   Container c;
   {
     std::lock_guard<std::mutex> l(s.mu);
     BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+    if (!by_policy) {  // a start by the user resets the policy's count and stand-down
+      p->state.restart_count = 0;
+      p->state.manually_stopped = false;
+    }
     if (p->state.status == "running" || p->state.status == "paused") {
       return make_error(Errc::kAlreadyExists, "container " + p->id + " is already running");
     }
@@ -749,10 +807,18 @@ Result<void> Engine::kill(const std::string& ref, int signal) {
   {
     std::lock_guard<std::mutex> l(s.mu);
     BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+    if (p->state.status == "restarting") {  // killing a restarting container stops it
+      p->state.status = "exited";
+      p->state.manually_stopped = true;
+      (void)s.save(*p);
+      s.changed();
+      return {};
+    }
     if (p->state.status != "running" && p->state.status != "paused") {
       return make_error(Errc::kConflict, "Cannot kill container: " + ref + ": Container " +
                                              p->id + " is not running");
     }
+    p->state.manually_stopped = true;
     id = p->id;
   }
   runtime::Runtime rt(s.opts.runtime_root, [](const std::string&) {});
@@ -769,7 +835,15 @@ Result<void> Engine::stop(const std::string& ref, std::optional<int> timeout_s) 
   {
     std::lock_guard<std::mutex> l(s.mu);
     BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+    if (p->state.status == "restarting") {
+      p->state.status = "exited";
+      p->state.manually_stopped = true;
+      (void)s.save(*p);
+      s.changed();
+      return {};
+    }
     if (p->state.status != "running" && p->state.status != "paused") return {};
+    p->state.manually_stopped = true;
     id = p->id;
     if (std::string ss = p->config.value("StopSignal", ""); !ss.empty()) {
       if (auto parsed = runtime::parse_signal(ss)) sig = *parsed;
@@ -1219,6 +1293,10 @@ std::string status_text(const State& st) {
            human_duration(now - parse_rfc3339(st.finished_at)) + " ago";
   }
   if (st.status == "removing") return "Removal In Progress";
+  if (st.status == "restarting") {
+    return "Restarting (" + std::to_string(st.exit_code) + ") " +
+           human_duration(now - parse_rfc3339(st.finished_at)) + " ago";
+  }
   return "Created";
 }
 
@@ -1299,7 +1377,7 @@ Json inspect_json(const Container& c) {
            {{"Status", status},
             {"Running", status == "running" || status == "paused"},
             {"Paused", status == "paused"},
-            {"Restarting", false},
+            {"Restarting", status == "restarting"},
             {"OOMKilled", st.oom_killed},
             {"Dead", status == "dead"},
             {"Pid", st.pid},
@@ -1313,7 +1391,7 @@ Json inspect_json(const Container& c) {
           {"HostsPath", c.dir + "/hosts"},
           {"LogPath", c.log_path},
           {"Name", "/" + c.name},
-          {"RestartCount", 0},
+          {"RestartCount", st.restart_count},
           {"Driver", "overlay2"},
           {"Platform", "linux"},
           {"MountLabel", ""},

@@ -53,6 +53,8 @@ struct State {
   std::string error;
   std::string started_at = "0001-01-01T00:00:00Z", finished_at = "0001-01-01T00:00:00Z";
   uint64_t start_failures = 0;  // failed starts (not kept across daemon restarts): ends waits
+  int restart_count = 0;           // restarts by the restart policy since the last manual start
+  bool manually_stopped = false;   // docker stop/kill: the restart policy stands down
 };
 
 struct Container {
@@ -97,7 +99,8 @@ class Engine {
   // Mounts the rootfs, writes the bundle, starts a shim. Errors: kNotFound, kConflict
   // (already running), and the runtime's error for a container that cannot start (the
   // container stays "created" with State.Error set, as docker's).
-  Result<void> start(const std::string& ref);
+  // `by_policy`: a restart by the restart policy (keeps its count).
+  Result<void> start(const std::string& ref, bool by_policy = false);
   // StopSignal (or SIGTERM), then SIGKILL after `timeout_s` (default: StopTimeout or 10).
   Result<void> stop(const std::string& ref, std::optional<int> timeout_s);
   // Errors: kNotFound, kConflict ("is not running").

@@ -251,6 +251,32 @@ TEST_F(EngineTest, VolumesKeepDataAndAreSeededFromTheImage) {
   EXPECT_EQ(sh("ls " + dir_ + "/root/volumes").out, "");
 }
 
+TEST_F(EngineTest, RestartPolicyBringsACrashingContainerBack) {
+  busybox();
+  ASSERT_EQ(docker("run -d --name flaky --network none --restart on-failure:2 busybox sh -c 'exit 3'").status, 0);
+  std::string state;
+  for (int i = 0; i < 100; ++i) {
+    state = docker("inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' flaky").out;
+    if (state == "exited 2 3\n") break;
+    usleep(50000);
+  }
+  EXPECT_EQ(state, "exited 2 3\n");  // the first run and two restarts, then it stays down
+  ASSERT_EQ(docker("run -d --name always --network none --restart always busybox sh -c 'echo up; sleep 0.2; exit 1'").status, 0);
+  std::string count;
+  for (int i = 0; i < 100; ++i) {
+    count = docker("inspect -f '{{.RestartCount}}' always").out;
+    if (count != "0\n" && count != "1\n") break;
+    usleep(50000);
+  }
+  EXPECT_NE(count, "0\n");
+  EXPECT_NE(count, "1\n");
+  // docker stop wins over `always`.
+  ASSERT_EQ(docker("stop -t 1 always").status, 0);
+  usleep(600000);
+  EXPECT_EQ(docker("inspect -f '{{.State.Status}}' always").out, "exited\n");
+  ASSERT_EQ(docker("rm -f flaky always").status, 0);
+}
+
 TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
   busybox();
   ASSERT_EQ(docker("run -d --name long busybox sh -c 'echo one; sleep 2; echo two; sleep 1000'").status, 0);

@@ -76,7 +76,10 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
   r.add("POST", "/containers/([^/]+)/stop", [&eng](Exchange& ex) {
     auto c = eng.get(ex.params()[0]);
     if (!c) return ex.error(c.error());
-    if (c->state.status != "running" && c->state.status != "paused") return ex.reply(304, "");
+    if (c->state.status != "running" && c->state.status != "paused" &&
+        c->state.status != "restarting") {
+      return ex.reply(304, "");
+    }
     std::optional<int> t;
     if (ex.has_query("t")) t = static_cast<int>(str::parse_int(ex.query("t")).value_or(10));
     auto s = eng.stop(ex.params()[0], t);
