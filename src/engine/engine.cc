@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -79,7 +80,8 @@ Json state_json(const State& s) {
           {"shim_pid", s.shim_pid},   {"exit_code", s.exit_code},
           {"oom_killed", s.oom_killed}, {"error", s.error},
           {"started_at", s.started_at}, {"finished_at", s.finished_at},
-          {"restart_count", s.restart_count}, {"manually_stopped", s.manually_stopped}};
+          {"restart_count", s.restart_count}, {"manually_stopped", s.manually_stopped},
+          {"health", s.health}};
 }
 
 State state_from(const Json& j) {
@@ -94,6 +96,7 @@ State state_from(const Json& j) {
   s.finished_at = j.value("finished_at", s.finished_at);
   s.restart_count = j.value("restart_count", 0);
   s.manually_stopped = j.value("manually_stopped", false);
+  s.health = j.value("health", Json());
   return s;
 }
 
@@ -503,7 +506,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
   e->impl_->self = e.get();
   // Live restore: shims that kept running are followed again; the others ended meanwhile.
   Impl& s = *e->impl_;
-  std::vector<std::string> restart;
+  std::vector<std::string> restart, restored;
   {
     std::lock_guard<std::mutex> l(s.mu);
     for (auto& [id, c] : s.containers) {
@@ -515,6 +518,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
       if (c.state.status != "running" && c.state.status != "paused") continue;
       if (is_our_shim(c.state.shim_pid, id)) {
         std::thread([&s, id = id, pid = c.state.shim_pid] { s.monitor(id, pid); }).detach();
+        restored.push_back(id);
       } else {
         s.finish(c);
         if (Impl::restart_delay(c) >= 0) restart.push_back(id);
@@ -522,6 +526,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
     }
   }
   s.detach_pending();
+  for (auto& id : restored) e->start_health_checks(id);
   // Containers whose policy wants them running again after ending while we were away.
   for (auto& id : restart) {
     std::thread([eng = e.get(), id] { (void)eng->start(id, /*by_policy=*/true); }).detach();
@@ -589,6 +594,9 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   if (!exposed.is_object()) exposed = Json::object();
   if (auto p = cfg.find("ExposedPorts"); p != cfg.end() && p->is_object()) exposed.update(*p);
   if (!exposed.empty()) cfg["ExposedPorts"] = exposed;
+  if (!cfg.contains("Healthcheck") || cfg["Healthcheck"].is_null()) {
+    if (image_cfg.contains("Healthcheck")) cfg["Healthcheck"] = image_cfg["Healthcheck"];
+  }
   Json volumes = image_cfg.value("Volumes", Json::object());
   if (!volumes.is_object()) volumes = Json::object();
   if (auto v = cfg.find("Volumes"); v != cfg.end() && v->is_object()) volumes.update(*v);
@@ -798,7 +806,108 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
     s.changed();
   }
   std::thread([&s, id = c.id, shim] { s.monitor(id, shim); }).detach();
+  start_health_checks(c.id);
   return {};
+}
+
+// HEALTHCHECK (moby daemon/health.go): the test runs as an exec every Interval (default 30 s)
+// with a Timeout (30 s); Retries (3) failures in a row make the container unhealthy, except
+// during StartPeriod; the last five results are kept. The thread ends with the run.
+void Engine::start_health_checks(const std::string& id) {
+  auto& s = *impl_;
+  Json hc;
+  std::string started;
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    auto it = s.containers.find(id);
+    if (it == s.containers.end()) return;
+    hc = it->second.config.value("Healthcheck", Json());
+    started = it->second.state.started_at;
+    if (!hc.is_object()) return;
+    auto test = hc.value("Test", Json::array());
+    if (!test.is_array() || test.empty() || test[0] == "NONE") return;
+    it->second.state.health = {{"Status", "starting"}, {"FailingStreak", 0}, {"Log", Json::array()}};
+    (void)s.save(it->second);
+  }
+  std::thread([this, &s, id, hc, started] {
+    auto ns = [&](const char* k, int64_t dflt) {
+      int64_t v = hc.value(k, int64_t{0});
+      return std::chrono::nanoseconds(v > 0 ? v : dflt);
+    };
+    auto interval = ns("Interval", 30'000'000'000), timeout = ns("Timeout", 30'000'000'000),
+         start_period = ns("StartPeriod", 0);
+    int retries = hc.value("Retries", 0) > 0 ? hc.value("Retries", 0) : 3;
+    auto test = hc.value("Test", Json::array());
+    std::vector<std::string> cmd;
+    if (test[0] == "CMD-SHELL" && test.size() > 1) {
+      cmd = {"/bin/sh", "-c", test[1].get<std::string>()};
+    } else {
+      for (size_t i = test[0] == "CMD" ? 1 : 0; i < test.size(); ++i) cmd.push_back(test[i]);
+    }
+    auto begun = std::chrono::steady_clock::now();
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> l(s.mu);
+        s.cv.wait_for(l, interval, [&] {
+          auto it = s.containers.find(id);
+          return it == s.containers.end() || it->second.state.started_at != started ||
+                 it->second.state.status != "running";
+        });
+        auto it = s.containers.find(id);
+        if (it == s.containers.end() || it->second.state.started_at != started ||
+            it->second.state.status != "running") {
+          return;
+        }
+      }
+      std::string t0 = rfc3339_now();
+      auto exec_id = exec_create(id, ExecConfig{cmd, {}, "", "", false});
+      int code = -1;
+      std::string output;
+      if (exec_id) {
+        // A probe that outlives its timeout is killed and counts as a failure.
+        std::atomic<bool> done{false};
+        std::thread watchdog([&] {
+          auto deadline = std::chrono::steady_clock::now() + timeout;
+          while (!done && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+          if (done) return;
+          if (auto st = exec_inspect(*exec_id); st && st->pid > 0) {
+            ::kill(st->pid, SIGTERM);
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            ::kill(st->pid, SIGKILL);
+          }
+        });
+        auto r = exec_start(*exec_id, [&](const std::string&, std::string_view d) -> Result<void> {
+          if (output.size() < 4096) output.append(d.substr(0, 4096 - output.size()));
+          return {};
+        });
+        done = true;
+        watchdog.join();
+        code = r ? *r : -1;
+        std::lock_guard<std::mutex> l(s.mu);
+        s.execs.erase(*exec_id);
+      }
+      bool in_start_period = std::chrono::steady_clock::now() - begun < start_period;
+      std::lock_guard<std::mutex> l(s.mu);
+      auto it = s.containers.find(id);
+      if (it == s.containers.end() || it->second.state.started_at != started) return;
+      Json& h = it->second.state.health;
+      if (!h.is_object()) h = {{"Status", "starting"}, {"FailingStreak", 0}, {"Log", Json::array()}};
+      h["Log"].push_back({{"Start", t0}, {"End", rfc3339_now()}, {"ExitCode", code},
+                          {"Output", output}});
+      while (h["Log"].size() > 5) h["Log"].erase(h["Log"].begin());
+      if (code == 0) {
+        h["Status"] = "healthy";
+        h["FailingStreak"] = 0;
+      } else if (!in_start_period) {
+        h["FailingStreak"] = h.value("FailingStreak", 0) + 1;
+        if (h["FailingStreak"].get<int>() >= retries) h["Status"] = "unhealthy";
+      }
+      (void)s.save(it->second);
+      s.changed();
+    }
+  }).detach();
 }
 
 Result<void> Engine::kill(const std::string& ref, int signal) {
@@ -1284,7 +1393,14 @@ std::string human_duration(double s) {
 
 std::string status_text(const State& st) {
   double now = static_cast<double>(::time(nullptr));
-  if (st.status == "running") return "Up " + human_duration(now - parse_rfc3339(st.started_at));
+  if (st.status == "running") {
+    std::string up = "Up " + human_duration(now - parse_rfc3339(st.started_at));
+    if (st.health.is_object()) {
+      std::string h = st.health.value("Status", "");
+      up += h == "starting" ? " (health: starting)" : " (" + h + ")";
+    }
+    return up;
+  }
   if (st.status == "paused") {
     return "Up " + human_duration(now - parse_rfc3339(st.started_at)) + " (Paused)";
   }
@@ -1384,7 +1500,8 @@ Json inspect_json(const Container& c) {
             {"ExitCode", st.exit_code},
             {"Error", st.error},
             {"StartedAt", st.started_at},
-            {"FinishedAt", st.finished_at}}},
+            {"FinishedAt", st.finished_at},
+            {"Health", st.health.is_object() ? st.health : Json()}}},
           {"Image", c.image_id},
           {"ResolvConfPath", c.dir + "/resolv.conf"},
           {"HostnamePath", c.dir + "/hostname"},

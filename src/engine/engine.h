@@ -53,6 +53,7 @@ struct State {
   std::string error;
   std::string started_at = "0001-01-01T00:00:00Z", finished_at = "0001-01-01T00:00:00Z";
   uint64_t start_failures = 0;  // failed starts (not kept across daemon restarts): ends waits
+  Json health;                     // {Status, FailingStreak, Log} when the config has a healthcheck
   int restart_count = 0;           // restarts by the restart policy since the last manual start
   bool manually_stopped = false;   // docker stop/kill: the restart policy stands down
 };
@@ -135,6 +136,7 @@ class Engine {
   struct Impl;
 
  private:
+  void start_health_checks(const std::string& id);
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

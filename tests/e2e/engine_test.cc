@@ -277,6 +277,22 @@ TEST_F(EngineTest, RestartPolicyBringsACrashingContainerBack) {
   ASSERT_EQ(docker("rm -f flaky always").status, 0);
 }
 
+TEST_F(EngineTest, HealthcheckTurnsUnhealthyAndBackHealthy) {
+  busybox();
+  ASSERT_EQ(docker("run -d --name hc --network none --health-cmd 'test -f /ok' "
+                   "--health-interval 100ms --health-retries 2 busybox sleep 1000").status, 0);
+  auto health = [&] { return docker("inspect -f '{{.State.Health.Status}}' hc").out; };
+  std::string h;
+  for (int i = 0; i < 100 && (h = health()) != "unhealthy\n"; ++i) usleep(50000);
+  EXPECT_EQ(h, "unhealthy\n");
+  EXPECT_NE(docker("ps --format '{{.Status}}'").out.find("(unhealthy)"), std::string::npos);
+  ASSERT_EQ(docker("exec hc touch /ok").status, 0);
+  for (int i = 0; i < 100 && (h = health()) != "healthy\n"; ++i) usleep(50000);
+  EXPECT_EQ(h, "healthy\n");
+  EXPECT_EQ(docker("inspect -f '{{.State.Health.FailingStreak}}' hc").out, "0\n");
+  ASSERT_EQ(docker("rm -f hc").status, 0);
+}
+
 TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
   busybox();
   ASSERT_EQ(docker("run -d --name long busybox sh -c 'echo one; sleep 2; echo two; sleep 1000'").status, 0);
