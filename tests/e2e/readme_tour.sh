@@ -16,7 +16,7 @@ cleanup() {
   if [ -n "$holder" ]; then kill "$holder" 2>/dev/null || true; fi
   if [ -n "$registry" ]; then kill "$registry" 2>/dev/null || true; wait "$registry" 2>/dev/null || true; fi
   if [ -n "$daemon" ]; then
-    DOCKER_HOST=unix://$work/berth.sock docker rm -f ticker >/dev/null 2>&1 || true
+    DOCKER_HOST=unix://$work/berth.sock docker rm -f ticker web >/dev/null 2>&1 || true
     kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true
     "$support_dir/cleanup-bridge.sh"
   fi
@@ -88,6 +88,14 @@ docker run -d --name ticker busybox sh -c 'while true; do date; sleep 1; done' >
 grep -q ticker <<<"$(docker ps)" || fail "docker ps does not show ticker"
 for _ in $(seq 50); do [ -n "$(docker logs --tail 2 ticker)" ] && break; sleep 0.1; done
 [ "$(docker logs --tail 2 ticker | wc -l)" -ge 1 ] || fail "docker logs"
+[ "$(docker exec ticker cat /etc/hostname)" = "$(docker inspect -f '{{.Config.Hostname}}' ticker)" ] || fail "exec"
 docker stop -t 1 ticker >/dev/null && docker rm ticker >/dev/null || fail "stop/rm"
+# The README publishes 8080; the tour takes a free port so that it never collides.
+web_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+docker run -d --name web -p "$web_port:80" -v site:/www busybox sh -c 'echo hi > /www/index.html; httpd -f -p 80 -h /www' >/dev/null
+got=
+for _ in $(seq 50); do got=$(curl -s -m 2 "http://127.0.0.1:$web_port/" || true); [ -n "$got" ] && break; sleep 0.1; done
+[ "$got" = hi ] || fail "published port answered '$got'"
+docker rm -f web >/dev/null && docker volume rm site >/dev/null || fail "rm web / volume rm site"
 
 echo "readme tour: ok"
