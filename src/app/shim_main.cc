@@ -9,8 +9,18 @@
 
 int main(int argc, char** argv) {
   berth::shim::Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--tty" || k == "--stdin" || k == "--stdin-once") {
+      (k == "--tty" ? o.tty : k == "--stdin" ? o.open_stdin : o.stdin_once) = true;
+      --i;  // a flag without a value
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "berth-shim: %s needs a value\n", k.c_str());
+      return 2;
+    }
+    std::string v = argv[i + 1];
     if (k == "--id") o.id = v;
     else if (k == "--bundle") o.bundle = v;
     else if (k == "--runtime-root") o.runtime_root = v;
@@ -27,7 +37,8 @@ int main(int argc, char** argv) {
   if (o.id.empty() || o.bundle.empty() || o.state_dir.empty() || o.log_path.empty()) {
     std::fprintf(stderr,
                  "usage: berth-shim --id ID --bundle DIR --runtime-root DIR --state-dir DIR "
-                 "--log FILE [--log-max-size BYTES --log-max-file N] [--report-fd FD]\n");
+                 "--log FILE [--log-max-size BYTES --log-max-file N] [--report-fd FD] [--tty] [--stdin]"
+                 " [--stdin-once]\n");
     return 2;
   }
   return berth::shim::run(o);

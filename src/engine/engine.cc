@@ -7,7 +7,9 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <spawn.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -33,6 +36,7 @@
 #include "engine/network.h"
 #include "engine/spec_builder.h"
 #include "runtime/container.h"
+#include "shim/shim.h"
 
 namespace berth::engine {
 
@@ -732,6 +736,9 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
                                    "--state-dir",    c.dir,
                                    "--log",          c.log_path,
                                    "--report-fd",    "3"};
+  if (c.config.value("Tty", false)) argv.push_back("--tty");
+  if (c.config.value("OpenStdin", false)) argv.push_back("--stdin");
+  if (c.config.value("StdinOnce", false)) argv.push_back("--stdin-once");
   auto log_opts = c.host_config.value("LogConfig", Json::object()).value("Config", Json::object());
   if (log_opts.is_object()) {
     if (auto ms = log_opts.find("max-size"); ms != log_opts.end() && ms->is_string()) {
@@ -761,6 +768,8 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
     ::dup2(null, 1);
     ::dup2(null, 2);
     ::dup2(rep_w.get(), 3);
+    // Nothing else of ours may reach the shim (API connections, logs): it outlives us.
+    ::close_range(4, ~0U, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -1246,6 +1255,53 @@ Result<std::string> Engine::exec_create(const std::string& ref, const ExecConfig
   return e.id;
 }
 
+namespace {
+
+Result<UniqueFd> connect_unix(const std::string& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (!fd || path.size() >= sizeof sa.sun_path) return sys_error(EINVAL, "socket `" + path + "`");
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
+    return sys_error(errno, "connect `" + path + "`");
+  }
+  return fd;
+}
+
+}  // namespace
+
+Result<UniqueFd> Engine::attach_stdin(const std::string& ref) {
+  BERTH_ASSIGN_OR_RETURN(Container c, get(ref));
+  if (c.state.status != "running") {
+    return make_error(Errc::kConflict, "container " + c.id + " is not running");
+  }
+  if (!c.config.value("OpenStdin", false) && !c.config.value("Tty", false)) {
+    return make_error(Errc::kConflict, "container " + c.id + " has no open stdin (-i)");
+  }
+  // The shim makes the socket right after the container starts: wait for it a little.
+  for (int i = 0; i < 100; ++i) {
+    auto fd = connect_unix(shim::socket_dir(c.id) + "/stdin.sock");
+    if (fd) return fd;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return connect_unix(shim::socket_dir(c.id) + "/stdin.sock");
+}
+
+Result<void> Engine::resize(const std::string& ref, int rows, int cols) {
+  BERTH_ASSIGN_OR_RETURN(Container c, get(ref));
+  if (!c.config.value("Tty", false)) {
+    return make_error(Errc::kConflict, "container " + c.id + " has no terminal (-t)");
+  }
+  if (c.state.status != "running") {
+    return make_error(Errc::kConflict, "container " + c.id + " is not running");
+  }
+  BERTH_ASSIGN_OR_RETURN(UniqueFd fd, connect_unix(shim::socket_dir(c.id) + "/ctl.sock"));
+  std::string line = dump_json(Json{{"h", rows}, {"w", cols}}) + "\n";
+  if (::write(fd.get(), line.data(), line.size()) < 0) return sys_error(errno, "resize");
+  return {};
+}
+
 Result<ExecState> Engine::exec_inspect(const std::string& exec_id) const {
   std::lock_guard<std::mutex> l(impl_->mu);
   auto it = impl_->execs.find(exec_id);
@@ -1324,6 +1380,7 @@ Result<int> Engine::exec_start(
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   std::vector<std::string> argv = {s.opts.runtime_path, "--root", s.opts.runtime_root,
                                    "exec", "-p", pfile, c.id};
   auto cargv = str::c_strings(argv);

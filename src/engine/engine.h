@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/json.h"
+#include "common/unique_fd.h"
 #include "engine/volumes.h"
 #include "image/service.h"
 
@@ -130,6 +131,12 @@ class Engine {
                          const std::function<Result<void>(const std::string& stream,
                                                           std::string_view data)>& sink);
   Result<ExecState> exec_inspect(const std::string& exec_id) const;
+  // A connection whose bytes become the running container's stdin (or terminal input); closing
+  // it ends stdin when the container has StdinOnce. Errors: kNotFound, kConflict (not running
+  // or no open stdin).
+  Result<UniqueFd> attach_stdin(const std::string& ref);
+  // Resizes the container's terminal (rows, columns). Errors: kNotFound, kConflict (no tty).
+  Result<void> resize(const std::string& ref, int rows, int cols);
   // Image IDs used by containers (rmi and prune keep them).
   bool image_in_use(const std::string& image_id) const;
 

@@ -98,6 +98,7 @@ Result<Json> exec_plugin(const std::string& cni_path, const std::string& command
     ::dup2(out[1], 1);
     int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 2);
+    ::close_range(3, ~0U, 0);
     ::execve(bin.c_str(), argvp.data(), envp.data());
     ::_exit(127);
   }

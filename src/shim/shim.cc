@@ -3,19 +3,24 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/time.h"
 #include "common/unique_fd.h"
+#include "runtime/console/console.h"
 #include "runtime/container.h"
 
 namespace berth::shim {
@@ -110,19 +115,63 @@ bool oom_killed(const std::string& cgroup_path) {
 
 }  // namespace
 
+namespace {
+
+// A listening unix socket at `path` (replacing a stale file). -1 on failure.
+int listen_unix(const std::string& path) {
+  ::unlink(path.c_str());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (fd < 0 || path.size() >= sizeof sa.sun_path) return -1;
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 || ::listen(fd, 8) < 0) {
+    ::close(fd);
+    return -1;
+  }
+  ::chmod(path.c_str(), 0600);
+  return fd;
+}
+
+void write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+}  // namespace
+
+std::string socket_dir(const std::string& id) { return "/run/berth/shim/" + id; }
+
 int run(const Options& opts) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  const std::string sockets = socket_dir(opts.id);
+  (void)fs::mkdir_all("/run/berth/shim", 0700);
+  (void)fs::mkdir_all(sockets, 0700);
+  ::signal(SIGPIPE, SIG_IGN);
   (void)fs::atomic_write(opts.state_dir + "/shim.pid", std::to_string(::getpid()));
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) {
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
+  if (!opts.tty && (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0)) {
     report(opts.report_fd, "error create stdio pipes: " + std::string(std::strerror(errno)));
     return 1;
   }
-  // The container's stdio is ours at create: stdin /dev/null, stdout/stderr the pipes.
+  if (!opts.tty && opts.open_stdin && ::pipe2(in, O_CLOEXEC) < 0) {
+    report(opts.report_fd, "error create stdin pipe: " + std::string(std::strerror(errno)));
+    return 1;
+  }
+  // The container's stdio is ours at create: stdin /dev/null (or the stdin pipe), stdout and
+  // stderr the pipes. With a terminal the runtime sends us the pty master instead.
   int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  ::dup2(devnull, 0);
-  ::dup2(out[1], 1);
-  ::dup2(err[1], 2);
+  ::dup2(in[0] >= 0 ? in[0] : devnull, 0);
+  ::dup2(opts.tty ? devnull : out[1], 1);
+  ::dup2(opts.tty ? devnull : err[1], 2);
+  UniqueFd console_listener;
+  std::string console_path = sockets + "/console.sock";
+  if (opts.tty) console_listener.reset(listen_unix(console_path));
   // SIGCHLD through a signalfd, so the output loop sees the init's end.
   sigset_t mask;
   sigemptyset(&mask);
@@ -135,24 +184,57 @@ int run(const Options& opts) {
   runtime::CreateOptions co;
   co.id = opts.id;
   co.bundle = opts.bundle;
+  if (opts.tty) co.console_socket = console_path;
   auto started = rt.run(co, /*detach=*/true);
   auto info = started ? rt.state(opts.id) : Result<runtime::ContainerInfo>(tl::unexpected(started.error()));
-  // Our own stdio is /dev/null from now on; only the container holds the pipes' write ends.
+  // Our own stdio is /dev/null from now on; only the container holds the pipes' other ends.
+  ::dup2(devnull, 0);
   ::dup2(devnull, 1);
   ::dup2(devnull, 2);
-  ::close(out[1]);
-  ::close(err[1]);
+  for (int fd : {out[1], err[1], in[0]}) {
+    if (fd >= 0) ::close(fd);
+  }
+  UniqueFd master;
+  if (info && opts.tty) {
+    // The runtime connected and sent the master during create; it waits in the backlog.
+    pollfd p{console_listener.get(), POLLIN, 0};
+    ::poll(&p, 1, 5000);
+    UniqueFd conn(::accept4(console_listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (conn) {
+      ::fcntl(conn.get(), F_SETFL, 0);
+      if (auto m = runtime::console::recv_fd(conn.get())) master = std::move(*m);
+    }
+    console_listener.reset();
+    ::unlink(console_path.c_str());
+    if (!master) info = make_error(Errc::kInternal, "no terminal from the runtime");
+  }
   if (!info) {
+    (void)fs::remove_all(sockets);
     report(opts.report_fd, "error " + info.error().message);
     return 1;
   }
   pid_t init = info->state.pid;
   std::string cgroup_path = info->state.cgroup_path;
   (void)fs::atomic_write(opts.state_dir + "/init.pid", std::to_string(init));
+  UniqueFd stdin_listener, ctl_listener;
+  if (opts.tty || opts.open_stdin) {
+    stdin_listener.reset(listen_unix(sockets + "/stdin.sock"));
+    ctl_listener.reset(listen_unix(sockets + "/ctl.sock"));
+  }
   report(opts.report_fd, "ok " + std::to_string(init));
 
   JsonLog log(opts.log_path, opts.log_max_bytes, opts.log_max_files);
-  pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+  // 0 stdout (or the master), 1 stderr, 2 SIGCHLD, 3 stdin listener, 4 ctl listener,
+  // 5 the stdin client, 6 the ctl client.
+  pollfd fds[7] = {{opts.tty ? master.get() : out[0], POLLIN, 0},
+                   {opts.tty ? -1 : err[0], POLLIN, 0},
+                   {sfd.get(), POLLIN, 0},
+                   {stdin_listener ? stdin_listener.get() : -1, POLLIN, 0},
+                   {ctl_listener ? ctl_listener.get() : -1, POLLIN, 0},
+                   {-1, POLLIN, 0},
+                   {-1, POLLIN, 0}};
+  int stdin_w = in[1];  // non-tty stdin: the pipe's write end
+  std::string ctl_buf;
   int status = -1;
   bool exited = false;
   char buf[64 * 1024];
@@ -160,19 +242,63 @@ int run(const Options& opts) {
   // the pipes open: after the init's end we only drain what is already there).
   for (;;) {
     int timeout = exited ? 0 : -1;
-    int n = ::poll(fds, 3, timeout);
+    int n = ::poll(fds, 7, timeout);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0 && exited) break;
     bool progress = false;
     for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP))) {
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
         ssize_t r = ::read(fds[i].fd, buf, sizeof buf);
         if (r > 0) {
           log.add(i == 0 ? "stdout" : "stderr", buf, static_cast<size_t>(r));
           progress = true;
-        } else if (r == 0) {
+        } else if (r == 0 || (r < 0 && errno == EIO)) {  // EIO: the pty's slave side is gone
           fds[i].fd = -1;
         }
+      }
+    }
+    // One stdin writer at a time (docker attach -i); its end closes stdin with StdinOnce.
+    if (fds[3].fd >= 0 && (fds[3].revents & POLLIN) && fds[5].fd < 0) {
+      int c = ::accept4(fds[3].fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c >= 0) fds[5].fd = c;
+    }
+    if (fds[5].fd >= 0 && (fds[5].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t r = ::read(fds[5].fd, buf, sizeof buf);
+      if (r > 0) {
+        write_all(opts.tty ? master.get() : stdin_w, buf, static_cast<size_t>(r));
+      } else {
+        ::close(fds[5].fd);
+        fds[5].fd = -1;
+        if (opts.stdin_once && !opts.tty && stdin_w >= 0) {
+          ::close(stdin_w);
+          stdin_w = -1;
+          ::close(fds[3].fd);
+          fds[3].fd = -1;
+        }
+      }
+    }
+    if (fds[4].fd >= 0 && (fds[4].revents & POLLIN) && fds[6].fd < 0) {
+      int c = ::accept4(fds[4].fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c >= 0) fds[6].fd = c;
+    }
+    if (fds[6].fd >= 0 && (fds[6].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t r = ::read(fds[6].fd, buf, sizeof buf);
+      if (r > 0) {
+        ctl_buf.append(buf, static_cast<size_t>(r));
+        size_t nl;
+        while ((nl = ctl_buf.find('\n')) != std::string::npos) {
+          Json j = parse_json(ctl_buf.substr(0, nl), "ctl").value_or(Json::object());
+          ctl_buf.erase(0, nl + 1);
+          if (master && j.is_object() && j.contains("h") && j.contains("w")) {
+            winsize ws{};
+            ws.ws_row = static_cast<unsigned short>(j.value("h", 24));
+            ws.ws_col = static_cast<unsigned short>(j.value("w", 80));
+            ::ioctl(master.get(), TIOCSWINSZ, &ws);
+          }
+        }
+      } else {
+        ::close(fds[6].fd);
+        fds[6].fd = -1;
       }
     }
     if (fds[2].revents & POLLIN) {
@@ -193,6 +319,7 @@ int run(const Options& opts) {
     if (exited && !progress) break;
   }
   log.flush();
+  (void)fs::remove_all(sockets);
   bool oom = oom_killed(cgroup_path);
   (void)rt.remove(opts.id, /*force=*/true);
   (void)fs::atomic_write(opts.state_dir + "/exit.json",

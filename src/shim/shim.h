@@ -7,6 +7,10 @@
 //
 // Files in state_dir: shim.pid (the shim), init.pid (the container's init), exit.json
 // ({"ExitCode": N, "FinishedAt": RFC 3339, "OOMKilled": bool, "Error": ""}), and the log.
+// With a terminal or open stdin, unix sockets in socket_dir(id) (short paths: sun_path holds
+// 108 bytes): stdin.sock (bytes written to it go to the container's stdin or terminal; with
+// `stdin_once`, the first writer's end closes stdin) and ctl.sock (lines {"h": rows,
+// "w": cols} resize the terminal).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +29,13 @@ struct Options {
   int64_t log_max_bytes = 0; // rotate above this size (0 = never)
   int log_max_files = 1;     // files kept, the live one included
   int report_fd = -1;        // "ok <pid>\n" or "error <message>\n" once the container runs
+  bool tty = false;          // process.terminal: the shim holds the pty master
+  bool open_stdin = false;   // docker's OpenStdin (-i)
+  bool stdin_once = false;   // docker's StdinOnce: stdin closes when the first attach ends
 };
+
+// /run/berth/shim/<id>: the root-only directory of the shim's sockets.
+std::string socket_dir(const std::string& id);
 
 // Runs the shim to the container's end; returns the process exit status for main (0 when the
 // container was started, whatever its own exit code; 1 when it could not be started).

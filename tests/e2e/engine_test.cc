@@ -293,6 +293,34 @@ TEST_F(EngineTest, HealthcheckTurnsUnhealthyAndBackHealthy) {
   ASSERT_EQ(docker("rm -f hc").status, 0);
 }
 
+TEST_F(EngineTest, StdinAndTerminal) {
+  busybox();
+  // -i: stdin reaches the container and its end ends the program's input.
+  auto piped = run({"sh", "-c", "DOCKER_HOST=unix://" + socket_ +
+                                    " docker run -i --rm --network none busybox sh -c 'cat; echo done'"},
+                   "hello stdin\n");
+  EXPECT_EQ(piped.status, 0) << piped.err;
+  EXPECT_EQ(piped.out, "hello stdin\ndone\n");
+  // -it: a terminal of its own, its size from the client, and the exit code back.
+  auto o = run({"script", "-qec",
+                "DOCKER_HOST=unix://" + socket_ +
+                    " docker run --rm -it --network none busybox sh -c 'tty; exit 5'",
+                "/dev/null"},
+               "", /*hold_stdin=*/true);
+  EXPECT_EQ(o.status, 5) << o.out << o.err;
+  EXPECT_NE(o.out.find("/dev/pts/0"), std::string::npos) << o.out;
+  ASSERT_EQ(docker("run -dt --name term --network none busybox sh -c 'sleep 0.5; stty size; sleep 100'").status, 0);
+  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket " + socket_ +
+               " 'http://x/v1.43/containers/term/resize?h=33&w=111'").out, "200");
+  std::string logs;
+  for (int i = 0; i < 60 && logs.empty(); ++i) {
+    logs = docker("logs term").out;
+    if (logs.empty()) usleep(50000);
+  }
+  EXPECT_EQ(logs, "33 111\r\n");
+  ASSERT_EQ(docker("rm -f term").status, 0);
+}
+
 TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
   busybox();
   ASSERT_EQ(docker("run -d --name long busybox sh -c 'echo one; sleep 2; echo two; sleep 1000'").status, 0);

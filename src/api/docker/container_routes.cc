@@ -211,14 +211,54 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
     o.stdout = flag(ex, "stdout");
     o.stderr = flag(ex, "stderr");
     o.from_now = true;
+    bool want_stdin = flag(ex, "stdin") && (c->config.value("OpenStdin", false) || tty);
     auto fd = ex.hijack(tty ? "application/vnd.docker.raw-stream"
                             : "application/vnd.docker.multiplexed-stream");
     if (!fd) return;
     UniqueFd sock(*fd);
+    // stdin: what the client sends goes to the shim once the container runs (docker attaches
+    // before it starts); the client's half-close ends it.
+    std::thread input;
+    if (want_stdin) {
+      input = std::thread([&eng, id = c->id, client = sock.get()] {
+        std::unique_ptr<UniqueFd> to;
+        auto connect = [&] {
+          for (int i = 0; i < 300 && !to; ++i) {
+            if (auto s = eng.attach_stdin(id)) {
+              to = std::make_unique<UniqueFd>(std::move(*s));
+            } else {
+              ::usleep(10000);
+            }
+          }
+        };
+        char buf[32 * 1024];
+        for (;;) {
+          ssize_t n = ::read(client, buf, sizeof buf);
+          if (n <= 0) {
+            // The client's end of input: connect (if it sent nothing) and close, so that the
+            // shim ends the container's stdin (StdinOnce) even for empty input.
+            if (n == 0) connect();
+            break;
+          }
+          connect();
+          if (!to || !send_all(to->get(), std::string(buf, static_cast<size_t>(n)))) break;
+        }
+      });
+    }
     (void)eng.logs(c->id, o, [&](const engine::LogEntry& e) {
       return send_all(sock.get(), tty ? e.text : frame(e.stream, e.text));
     });
     ::shutdown(sock.get(), SHUT_RDWR);
+    if (input.joinable()) input.join();
+  });
+
+  r.add("POST", "/containers/([^/]+)/resize", [&eng](Exchange& ex) {
+    int h = static_cast<int>(str::parse_int(ex.query("h", "24")).value_or(24));
+    int w = static_cast<int>(str::parse_int(ex.query("w", "80")).value_or(80));
+    auto c = eng.get(ex.params()[0]);
+    if (!c) return ex.error(c.error());
+    (void)eng.resize(ex.params()[0], h, w);  // before start or without a tty: nothing to do
+    ex.reply(200, "");
   });
 
   r.add("POST", "/containers/([^/]+)/exec", [&eng](Exchange& ex) {

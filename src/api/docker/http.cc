@@ -195,7 +195,7 @@ class BeastExchange : public Exchange {
     answered_ = true;
     hijacked_ = true;
     if (ec) return make_error(Errc::kCanceled, "client went away");
-    int fd = ::dup(sock_.native_handle());
+    int fd = ::fcntl(sock_.native_handle(), F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return sys_error(errno, "dup hijacked socket");
     return fd;
   }
