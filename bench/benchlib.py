@@ -127,6 +127,9 @@ class BerthDaemon:
             self.docker("rm", "-f", *ids, check=False)
         self.proc.terminate()
         self.proc.wait()
+        # berth0 and CNI's base chains, once no container uses them (as the tests do).
+        subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                     "support", "cleanup-bridge.sh")])
 
 
 def pss_kib(pids):
