@@ -9,6 +9,11 @@ namespace {
 
 class PodmanTest : public RuntimeTest {
  protected:
+  // The image is imported once per test program and removed with it: nothing stays in
+  // podman's store.
+  static void TearDownTestSuite() {
+    if (sh("command -v podman").status == 0) sh("podman rmi -f " + kImage + " >/dev/null 2>&1");
+  }
   void SetUp() override {
     RuntimeTest::SetUp();
     if (IsSkipped()) {
@@ -28,7 +33,7 @@ class PodmanTest : public RuntimeTest {
   Output podman(const std::string& args) {
     return sh("podman --runtime " + runtime_ + " " + args);
   }
-  const std::string kImage = "localhost/berth-test-busybox:latest";
+  static inline const std::string kImage = "localhost/berth-test-busybox:latest";
   std::string runtime_;
 };
 
