@@ -919,6 +919,94 @@ void Engine::start_health_checks(const std::string& id) {
   }).detach();
 }
 
+Result<void> Engine::pause(const std::string& ref) {
+  auto& s = *impl_;
+  std::lock_guard<std::mutex> l(s.mu);
+  BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+  if (p->state.status != "running") {
+    return make_error(Errc::kConflict, "Container " + p->id + " is not running");
+  }
+  runtime::Runtime rt(s.opts.runtime_root, [](const std::string&) {});
+  BERTH_TRY(rt.pause(p->id));
+  p->state.status = "paused";
+  (void)s.save(*p);
+  s.changed();
+  return {};
+}
+
+Result<void> Engine::unpause(const std::string& ref) {
+  auto& s = *impl_;
+  std::lock_guard<std::mutex> l(s.mu);
+  BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+  if (p->state.status != "paused") {
+    return make_error(Errc::kConflict, "Container " + p->id + " is not paused");
+  }
+  runtime::Runtime rt(s.opts.runtime_root, [](const std::string&) {});
+  BERTH_TRY(rt.resume(p->id));
+  p->state.status = "running";
+  (void)s.save(*p);
+  s.changed();
+  return {};
+}
+
+Result<void> Engine::rename(const std::string& ref, const std::string& name_in) {
+  auto& s = *impl_;
+  std::string name = name_in.starts_with("/") ? name_in.substr(1) : name_in;
+  static const std::regex kName("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");
+  if (!std::regex_match(name, kName)) {
+    return make_error(Errc::kInvalidArgument, "Invalid container name (" + name +
+                                                  "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  }
+  std::lock_guard<std::mutex> l(s.mu);
+  BERTH_ASSIGN_OR_RETURN(Container * p, s.find(ref));
+  for (auto& [id, c] : s.containers) {
+    if (c.name == name && id != p->id) {
+      return make_error(Errc::kConflict, "Conflict. The container name \"/" + name +
+                                             "\" is already in use by container \"" + id + "\".");
+    }
+  }
+  p->name = name;
+  BERTH_TRY(s.save(*p));
+  s.changed();
+  return {};
+}
+
+Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>>> Engine::top(
+    const std::string& ref) {
+  BERTH_ASSIGN_OR_RETURN(Container c, get(ref));
+  if (c.state.status != "running" && c.state.status != "paused") {
+    return make_error(Errc::kConflict, "Container " + c.id + " is not running");
+  }
+  runtime::Runtime rt(impl_->opts.runtime_root, [](const std::string&) {});
+  BERTH_ASSIGN_OR_RETURN(std::vector<pid_t> pids, rt.pids(c.id));
+  std::vector<std::vector<std::string>> rows;
+  long ticks = ::sysconf(_SC_CLK_TCK);
+  for (pid_t pid : pids) {
+    std::string base = "/proc/" + std::to_string(pid);
+    auto stat = fs::read_file(base + "/stat");
+    auto cmd = fs::read_file(base + "/cmdline");
+    auto status = fs::read_file(base + "/status");
+    if (!stat || !cmd) continue;
+    // /proc/PID/stat: "pid (comm) state ppid ... utime(14) stime(15) ..."
+    auto close = stat->rfind(')');
+    auto f = str::split(stat->substr(close + 2), ' ');
+    std::string uid = "0";
+    if (status) {
+      auto p = status->find("\nUid:\t");
+      if (p != std::string::npos) uid = status->substr(p + 6, status->find('\t', p + 6) - p - 6);
+    }
+    long cpu = f.size() > 12 ? (std::atol(f[11].c_str()) + std::atol(f[12].c_str())) / ticks : 0;
+    char t[64];
+    std::snprintf(t, sizeof t, "%02ld:%02ld:%02ld", cpu / 3600, (cpu / 60) % 60, cpu % 60);
+    std::string command = *cmd;
+    std::replace(command.begin(), command.end(), '\0', ' ');
+    while (!command.empty() && command.back() == ' ') command.pop_back();
+    rows.push_back({uid, std::to_string(pid), f.size() > 1 ? f[1] : "0", "0", "-", "?", t, command});
+  }
+  return std::make_pair(std::vector<std::string>{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"},
+                        rows);
+}
+
 Result<void> Engine::kill(const std::string& ref, int signal) {
   auto& s = *impl_;
   std::string id;

@@ -107,6 +107,16 @@ class Engine {
   Result<void> stop(const std::string& ref, std::optional<int> timeout_s);
   // Errors: kNotFound, kConflict ("is not running").
   Result<void> kill(const std::string& ref, int signal);
+  // docker pause/unpause through the cgroup freezer. Errors: kNotFound, kConflict (not
+  // running / not paused).
+  Result<void> pause(const std::string& ref);
+  Result<void> unpause(const std::string& ref);
+  // Errors: kNotFound, kConflict (name in use), kInvalidArgument (bad name).
+  Result<void> rename(const std::string& ref, const std::string& name);
+  // docker top: the container's processes as `ps -ef` columns (UID PID PPID C STIME TTY TIME
+  // CMD). Errors: kNotFound, kConflict (not running).
+  Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>>> top(
+      const std::string& ref);
   // Errors: kNotFound, kConflict (running without force). `volumes`: its anonymous volumes too.
   Result<void> remove(const std::string& ref, bool force, bool volumes = false);
   Volumes& volumes();

@@ -321,6 +321,22 @@ TEST_F(EngineTest, StdinAndTerminal) {
   ASSERT_EQ(docker("rm -f term").status, 0);
 }
 
+TEST_F(EngineTest, TopPauseUnpauseAndRename) {
+  busybox();
+  ASSERT_EQ(docker("run -d --name p1 --network none busybox sh -c 'while true; do sleep 0.1; done'").status, 0);
+  auto top = docker("top p1");
+  EXPECT_EQ(top.out.rfind("UID", 0), 0u) << top.out;
+  EXPECT_NE(top.out.find("sh -c while true"), std::string::npos) << top.out;
+  ASSERT_EQ(docker("pause p1").status, 0);
+  EXPECT_EQ(docker("inspect -f '{{.State.Status}} {{.State.Paused}}' p1").out, "paused true\n");
+  EXPECT_NE(docker("pause p1").status, 0);  // already paused
+  ASSERT_EQ(docker("unpause p1").status, 0);
+  EXPECT_EQ(docker("inspect -f '{{.State.Status}}' p1").out, "running\n");
+  ASSERT_EQ(docker("rename p1 p2").status, 0);
+  EXPECT_EQ(docker("ps --format '{{.Names}}'").out, "p2\n");
+  ASSERT_EQ(docker("rm -f p2").status, 0);
+}
+
 TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
   busybox();
   ASSERT_EQ(docker("run -d --name long busybox sh -c 'echo one; sleep 2; echo two; sleep 1000'").status, 0);

@@ -332,6 +332,30 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
                         {"Pid", st->pid}});
   });
 
+  r.add("POST", "/containers/([^/]+)/pause", [&eng](Exchange& ex) {
+    auto p = eng.pause(ex.params()[0]);
+    if (!p) return ex.error(p.error());
+    ex.reply(204, "");
+  });
+
+  r.add("POST", "/containers/([^/]+)/unpause", [&eng](Exchange& ex) {
+    auto p = eng.unpause(ex.params()[0]);
+    if (!p) return ex.error(p.error());
+    ex.reply(204, "");
+  });
+
+  r.add("POST", "/containers/([^/]+)/rename", [&eng](Exchange& ex) {
+    auto p = eng.rename(ex.params()[0], ex.query("name"));
+    if (!p) return ex.error(p.error());
+    ex.reply(204, "");
+  });
+
+  r.add("GET", "/containers/([^/]+)/top", [&eng](Exchange& ex) {
+    auto t = eng.top(ex.params()[0]);
+    if (!t) return ex.error(t.error());
+    ex.reply_json(200, {{"Titles", t->first}, {"Processes", t->second}});
+  });
+
   r.add("POST", "/containers/prune", [&eng](Exchange& ex) {
     Json deleted = Json::array();
     for (auto& c : eng.list()) {
