@@ -18,6 +18,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/strings.h"
+#include "common/time.h"
 #include "image/archive.h"
 #include "image/distribution.h"
 #include "image/docker_json.h"
@@ -49,22 +50,10 @@ std::string human_size(double bytes) {
   return buf;
 }
 
-// docker's units.HumanDuration + " ago" of a unix time (seconds).
-std::string human_ago(int64_t when) {
+// "3 hours ago" of a unix time in seconds, as `docker images` shows CREATED.
+std::string human_ago(double when) {
   if (when <= 0) return "N/A";
-  double s = std::difftime(::time(nullptr), static_cast<time_t>(when));
-  auto plural = [](long n, const char* unit) {
-    return (n == 1 ? std::string(std::strcmp(unit, "hour") == 0 ? "an" : "a") : std::to_string(n)) +
-           " " + unit + (n == 1 ? "" : "s") + " ago";
-  };
-  if (s < 1) return "Less than a second ago";
-  if (s < 60) return std::to_string(static_cast<long>(s)) + " seconds ago";
-  if (s < 60 * 60) return plural(std::lround(s / 60), "minute");
-  if (s < 48 * 3600) return plural(std::lround(s / 3600), "hour");
-  if (s < 14 * 86400) return plural(std::lround(s / 86400), "day");
-  if (s < 60 * 86400) return plural(std::lround(s / (7 * 86400)), "week");
-  if (s < 365 * 86400) return plural(std::lround(s / (30 * 86400)), "month");
-  return plural(std::lround(s / (365 * 86400)), "year");
+  return human_duration(static_cast<double>(::time(nullptr)) - when) + " ago";
 }
 
 // Progress as docker's CLI draws it: one line per layer, redrawn in place on a terminal;
@@ -271,7 +260,7 @@ int cmd_images(const Global& g, bool quiet, bool all, bool digests, bool no_trun
                                           {"Tag", r.tag},
                                           {"Digest", r.digest.empty() ? "<none>" : r.digest},
                                           {"ID", id_of(*r.img)},
-                                          {"CreatedSince", human_ago(image::unix_seconds(r.img->config.created))},
+                                          {"CreatedSince", human_ago(parse_rfc3339(r.img->config.created))},
                                           {"CreatedAt", r.img->config.created},
                                           {"Size", human_size(double(r.img->size))}})
                               .c_str());
@@ -288,7 +277,7 @@ int cmd_images(const Global& g, bool quiet, bool all, bool digests, bool no_trun
     std::vector<std::string> line = {r.repo, r.tag};
     if (digests) line.push_back(r.digest.empty() ? "<none>" : r.digest);
     line.push_back(id_of(*r.img));
-    line.push_back(human_ago(image::unix_seconds(r.img->config.created)));
+    line.push_back(human_ago(parse_rfc3339(r.img->config.created)));
     line.push_back(human_size(double(r.img->size)));
     table.push_back(line);
   }
@@ -333,7 +322,7 @@ int cmd_history(const Global& g, const std::string& ref, bool quiet, bool no_tru
     if (!no_trunc && id != "<missing>") id = image::short_id(id);
     std::string by = h["CreatedBy"];
     if (!no_trunc && by.size() > 45) by = by.substr(0, 44) + "…";
-    rows.push_back({id, human_ago(h["Created"].get<int64_t>()), by,
+    rows.push_back({id, human_ago(static_cast<double>(h["Created"].get<int64_t>())), by,
                     human_size(double(h["Size"].get<int64_t>())), h["Comment"]});
   }
   if (quiet) {

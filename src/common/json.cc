@@ -16,4 +16,14 @@ Result<Json> parse_json(std::string_view text, std::string_view what) {
   }
 }
 
+std::vector<std::string> string_array(const Json& j) {
+  std::vector<std::string> out;
+  if (j.is_array()) {
+    for (auto& v : j) {
+      if (v.is_string()) out.push_back(v.get<std::string>());
+    }
+  }
+  return out;
+}
+
 }  // namespace berth

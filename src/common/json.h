@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,10 @@ using OrderedJson = nlohmann::ordered_json;
 // Parses `text` (RFC 8259). Errors: kInvalidArgument with the parser's position and reason,
 // prefixed by `what` (e.g. "config.json").
 Result<Json> parse_json(std::string_view text, std::string_view what);
+
+// The string elements of a JSON array (anything else, and non-strings in it, are skipped):
+// docker's Cmd, Env, Binds and the like.
+std::vector<std::string> string_array(const Json& j);
 
 // `j` as text; `indent` < 0 is compact. Strings that are not valid UTF-8 (paths and ids are
 // bytes) have the bad sequences replaced with U+FFFD instead of throwing.

@@ -1,6 +1,10 @@
 #include "common/strings.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <charconv>
+#include <random>
 
 namespace berth::str {
 
@@ -117,6 +121,24 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
     out.push_back(const_cast<char*>(s.c_str()));
   }
   out.push_back(nullptr);
+  return out;
+}
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && ::read(fd, raw.data(), bytes) == static_cast<ssize_t>(bytes);
+  if (fd >= 0) ::close(fd);
+  if (!ok) {
+    std::random_device rd;
+    for (auto& c : raw) c = static_cast<char>(rd());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
   return out;
 }
 

@@ -21,6 +21,8 @@ std::optional<uint64_t> parse_uint(std::string_view s);
 std::string base64_encode(std::string_view in);
 // Decodes standard and URL-safe base64 ('-', '_'), padding optional; nullopt on other bytes.
 std::optional<std::string> base64_decode(std::string_view in);
+// `bytes` random bytes from /dev/urandom as lowercase hex (container, exec and volume ids).
+std::string random_hex(size_t bytes);
 // argv/envp for exec*(): pointers into `v` plus a terminating nullptr (valid while `v` lives).
 std::vector<char*> c_strings(const std::vector<std::string>& v);
 

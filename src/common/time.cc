@@ -3,7 +3,9 @@
 #include <time.h>
 
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
+#include <string_view>
 
 namespace berth {
 
@@ -40,6 +42,22 @@ double parse_rfc3339(const std::string& s) {
     }
   }
   return t;
+}
+
+std::string human_duration(double s) {
+  auto plural = [](long n, const char* unit) {
+    return (n == 1 ? std::string(std::string_view(unit) == "hour" ? "an" : "a")
+                   : std::to_string(n)) +
+           " " + unit + (n == 1 ? "" : "s");
+  };
+  if (s < 1) return "Less than a second";
+  if (s < 60) return std::to_string(static_cast<long>(s)) + " seconds";
+  if (s < 60 * 60) return plural(std::lround(s / 60), "minute");
+  if (s < 48 * 3600) return plural(std::lround(s / 3600), "hour");
+  if (s < 14 * 86400) return plural(std::lround(s / 86400), "day");
+  if (s < 60 * 86400) return plural(std::lround(s / (7 * 86400)), "week");
+  if (s < 365 * 86400) return plural(std::lround(s / (30 * 86400)), "month");
+  return plural(std::lround(s / (365 * 86400)), "year");
 }
 
 }  // namespace berth

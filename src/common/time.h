@@ -13,5 +13,8 @@ std::string rfc3339(int64_t seconds, int64_t nanos);
 // Seconds since the epoch of an RFC 3339 time ("...Z" or "+hh:mm", fraction optional), as a
 // double; nullopt-like -1 when it does not parse.
 double parse_rfc3339(const std::string& s);
+// docker's units.HumanDuration: "Less than a second", "5 seconds", "About a minute" is not
+// used; "3 minutes", "an hour", "2 days", "3 weeks", "4 months", "2 years".
+std::string human_duration(double seconds);
 
 }  // namespace berth

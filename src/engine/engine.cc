@@ -49,21 +49,6 @@ CREATE TABLE IF NOT EXISTS containers(
   data TEXT NOT NULL);
 )sql";
 
-std::string random_hex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  UniqueFd fd(::open("/dev/urandom", O_RDONLY | O_CLOEXEC));
-  if (!fd || ::read(fd.get(), raw.data(), bytes) != static_cast<ssize_t>(bytes)) {
-    std::random_device rd;
-    for (auto& c : raw) c = static_cast<char>(rd());
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
 
 // docker's namesgenerator, in short.
 std::string random_name() {
@@ -136,15 +121,6 @@ bool is_our_shim(pid_t pid, const std::string& id) {
          cmd->find(id) != std::string::npos;
 }
 
-std::vector<std::string> strings_of(const Json& j) {
-  std::vector<std::string> out;
-  if (j.is_array()) {
-    for (auto& v : j) {
-      if (v.is_string()) out.push_back(v.get<std::string>());
-    }
-  }
-  return out;
-}
 
 // docker's -v/--mount/--tmpfs and the image's VOLUMEs as one list of mounts (moby
 // daemon/volumes_unix.go, volume/mounts/linux_parser.go): binds need an existing absolute
@@ -189,7 +165,7 @@ Result<Json> resolve_mounts(Volumes& vols, const Json& cfg, const Json& hc) {
                    {"Destination", dst}, {"RW", !ro}, {"Options", Json::array()}});
     return {};
   };
-  for (auto& b : strings_of(hc.value("Binds", Json()))) {
+  for (auto& b : string_array(hc.value("Binds", Json()))) {
     auto parts = str::split(b, ':');
     if (parts.size() < 2 || parts.size() > 3 || parts[0].empty()) {
       return make_error(Errc::kInvalidArgument, "invalid volume specification: '" + b + "'");
@@ -571,15 +547,15 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   cfg.erase("HostConfig");
   cfg.erase("NetworkingConfig");
   bool has_entry = cfg.contains("Entrypoint") && !cfg["Entrypoint"].is_null() &&
-                   !strings_of(cfg["Entrypoint"]).empty();
-  bool has_cmd = cfg.contains("Cmd") && !cfg["Cmd"].is_null() && !strings_of(cfg["Cmd"]).empty();
+                   !string_array(cfg["Entrypoint"]).empty();
+  bool has_cmd = cfg.contains("Cmd") && !cfg["Cmd"].is_null() && !string_array(cfg["Cmd"]).empty();
   if (!has_entry) cfg["Entrypoint"] = image_cfg.value("Entrypoint", Json());
   if (!has_cmd && !has_entry) cfg["Cmd"] = image_cfg.value("Cmd", Json());
-  if (strings_of(cfg["Entrypoint"]).empty() && strings_of(cfg["Cmd"]).empty()) {
+  if (string_array(cfg["Entrypoint"]).empty() && string_array(cfg["Cmd"]).empty()) {
     return make_error(Errc::kInvalidArgument, "no command specified");
   }
-  std::vector<std::string> env = strings_of(image_cfg.value("Env", Json()));
-  for (auto& e : strings_of(cfg.value("Env", Json()))) {
+  std::vector<std::string> env = string_array(image_cfg.value("Env", Json()));
+  for (auto& e : string_array(cfg.value("Env", Json()))) {
     std::string key = e.substr(0, e.find('='));
     env.erase(std::remove_if(env.begin(), env.end(),
                              [&](auto& x) { return x.substr(0, x.find('=')) == key; }),
@@ -624,7 +600,7 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
     }
   }
   Container c;
-  c.id = random_hex(32);
+  c.id = str::random_hex(32);
   c.name = name;
   c.image = image_ref;
   c.image_id = img.id;
@@ -1336,7 +1312,7 @@ Result<std::string> Engine::exec_create(const std::string& ref, const ExecConfig
     return make_error(Errc::kConflict, "container " + c->id + " is not running");
   }
   ExecState e;
-  e.id = random_hex(32);
+  e.id = str::random_hex(32);
   e.container_id = c->id;
   e.config = cfg;
   s.execs[e.id] = e;
@@ -1523,18 +1499,6 @@ Result<int> Engine::exec_start(
 
 namespace {
 
-std::string human_duration(double s) {
-  auto plural = [](long n, const char* unit) {
-    return (n == 1 ? std::string(std::strcmp(unit, "hour") == 0 ? "an" : "a")
-                   : std::to_string(n)) +
-           " " + unit + (n == 1 ? "" : "s");
-  };
-  if (s < 1) return "Less than a second";
-  if (s < 60) return std::to_string(static_cast<long>(s)) + " seconds";
-  if (s < 3600) return plural(std::lround(s / 60), "minute");
-  if (s < 48 * 3600) return plural(std::lround(s / 3600), "hour");
-  return plural(std::lround(s / 86400), "day");
-}
 
 std::string status_text(const State& st) {
   double now = static_cast<double>(::time(nullptr));
@@ -1620,8 +1584,8 @@ Json summary_ports(const Container& c) {
 }  // namespace
 
 Json inspect_json(const Container& c) {
-  auto ep = strings_of(c.config.value("Entrypoint", Json()));
-  auto cmd = strings_of(c.config.value("Cmd", Json()));
+  auto ep = string_array(c.config.value("Entrypoint", Json()));
+  auto cmd = string_array(c.config.value("Cmd", Json()));
   std::vector<std::string> all = ep;
   all.insert(all.end(), cmd.begin(), cmd.end());
   std::string path = all.empty() ? "" : all[0];
@@ -1668,8 +1632,8 @@ Json inspect_json(const Container& c) {
 }
 
 Json summary_json(const Container& c) {
-  auto ep = strings_of(c.config.value("Entrypoint", Json()));
-  auto cmd = strings_of(c.config.value("Cmd", Json()));
+  auto ep = string_array(c.config.value("Entrypoint", Json()));
+  auto cmd = string_array(c.config.value("Cmd", Json()));
   std::vector<std::string> all = ep;
   all.insert(all.end(), cmd.begin(), cmd.end());
   std::string status = c.state.status == "starting" ? "created" : c.state.status;

@@ -94,15 +94,6 @@ Result<OrderedJson> resolve_user(const std::string& spec, const std::string& roo
 
 namespace {
 
-std::vector<std::string> strings_of(const Json& j) {
-  std::vector<std::string> out;
-  if (j.is_array()) {
-    for (auto& v : j) {
-      if (v.is_string()) out.push_back(v.get<std::string>());
-    }
-  }
-  return out;
-}
 
 OrderedJson bind_mount(const std::string& src, const std::string& dst, bool ro) {
   OrderedJson opts = OrderedJson::array({"rbind", "rprivate"});
@@ -116,15 +107,15 @@ Result<OrderedJson> build_spec(const Container& c, const std::string& rootfs) {
   OrderedJson spec = runtime::spec::default_spec_json();
   const Json& cfg = c.config;
   const Json& hc = c.host_config;
-  std::vector<std::string> args = strings_of(cfg.value("Entrypoint", Json()));
-  for (auto& a : strings_of(cfg.value("Cmd", Json()))) args.push_back(a);
+  std::vector<std::string> args = string_array(cfg.value("Entrypoint", Json()));
+  for (auto& a : string_array(cfg.value("Cmd", Json()))) args.push_back(a);
   if (args.empty()) {
     return make_error(Errc::kInvalidArgument, "no command specified");
   }
   OrderedJson& proc = spec["process"];
   proc["terminal"] = cfg.value("Tty", false);
   proc["args"] = args;
-  std::vector<std::string> env = strings_of(cfg.value("Env", Json()));
+  std::vector<std::string> env = string_array(cfg.value("Env", Json()));
   auto has = [&](const std::string& k) {
     return std::any_of(env.begin(), env.end(), [&](auto& e) { return e.rfind(k + "=", 0) == 0; });
   };

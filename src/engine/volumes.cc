@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "common/fs.h"
+#include "common/strings.h"
 #include "common/time.h"
 
 namespace berth::engine {
@@ -43,17 +44,7 @@ Result<Volume> Volumes::create(const std::string& name_in,
                                const std::map<std::string, std::string>& labels, bool anonymous) {
   std::string name = name_in;
   if (name.empty()) {
-    char buf[65];
-    {
-      FILE* f = std::fopen("/dev/urandom", "rb");
-      unsigned char raw[32] = {};
-      if (f) {
-        (void)!std::fread(raw, 1, sizeof raw, f);
-        std::fclose(f);
-      }
-      for (int i = 0; i < 32; ++i) std::snprintf(buf + 2 * i, 3, "%02x", raw[i]);
-    }
-    name = buf;
+    name = str::random_hex(32);
     anonymous = true;
   }
   static const std::regex kName("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$");

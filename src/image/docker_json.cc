@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include <algorithm>
+
+#include "common/time.h"
 #include "image/progress.h"
 #include "image/reference.h"
 
@@ -17,13 +20,12 @@ Json familiar(const std::vector<std::string>& names) {
   return out;
 }
 
-}  // namespace
-
-int64_t unix_seconds(const std::string& rfc3339) {
-  struct tm tm {};
-  if (rfc3339.empty() || !::strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(::timegm(&tm));
+// Unix seconds of an image time; 0 when there is none.
+int64_t created_seconds(const std::string& rfc3339) {
+  return std::max<int64_t>(0, static_cast<int64_t>(parse_rfc3339(rfc3339)));
 }
+
+}  // namespace
 
 Json inspect_json(const Image& img) {
   const Json& doc = img.config.doc;
@@ -55,7 +57,7 @@ Json summary_json(const Image& img) {
           {"ParentId", ""},
           {"RepoTags", familiar(img.repo_tags)},
           {"RepoDigests", familiar(img.repo_digests)},
-          {"Created", unix_seconds(img.config.created)},
+          {"Created", created_seconds(img.config.created)},
           {"Size", img.size},
           {"SharedSize", -1},
           {"VirtualSize", img.size},
@@ -75,7 +77,7 @@ Json history_json(ImageService& images, const Image& img) {
       size = images.snapshots().size(chain[--layer]);
     }
     out.push_back({{"Id", top ? img.id : "<missing>"},
-                   {"Created", unix_seconds(it->value("created", ""))},
+                   {"Created", created_seconds(it->value("created", ""))},
                    {"CreatedBy", it->value("created_by", "")},
                    {"Tags", top ? familiar(img.repo_tags) : Json()},
                    {"Size", size},

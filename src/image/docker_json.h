@@ -16,7 +16,4 @@ Json summary_json(const Image& img);
 // (unix seconds), CreatedBy, Tags, Size (bytes of that layer's snapshot), Comment.
 Json history_json(ImageService& images, const Image& img);
 
-// "2006-01-02T15:04:05Z"-style time to unix seconds (0 when unparsable).
-int64_t unix_seconds(const std::string& rfc3339);
-
 }  // namespace berth::image
