@@ -1,0 +1,84 @@
+// The engine's shared state and the helpers its parts use (engine.cc: records and lifecycle;
+// exec.cc, health.cc, logs.cc, views.cc, mounts.cc). Internal to the engine layer.
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/sqlite.h"
+#include "engine/engine.h"
+#include "engine/network.h"
+#include "engine/volumes.h"
+
+namespace berth::engine {
+
+struct Engine::Impl {
+  Impl(EngineOptions o, image::ImageService* i, sql::Db d)
+      : opts(std::move(o)), images(i), db(std::move(d)) {}
+
+  EngineOptions opts;
+  image::ImageService* images;
+  sql::Db db;
+  mutable std::mutex mu;       // guards everything below
+  std::condition_variable cv;  // any state change
+  std::map<std::string, Container> containers;
+  Network net{opts.data_root + "/network"};
+  std::unique_ptr<Volumes> vols;
+  std::map<std::string, int> followers;      // attach/logs -f streams per container
+  std::map<std::string, int> removed_codes;  // exit codes of removed containers (for wait)
+  std::vector<std::string> pending_detach;   // networks of exited containers to tear down
+  std::map<std::string, ExecState> execs;    // docker exec instances (gone with the container)
+  std::vector<int> wake_fds;                 // eventfds of log followers, written on changes
+  Engine* self = nullptr;
+
+  std::string dir_of(const std::string& id) const { return opts.data_root + "/containers/" + id; }
+  std::string rootfs(const Container& c) const { return c.dir + "/rootfs"; }
+
+  // Records in berth.db. Caller holds mu.
+  Result<void> save(const Container& c);
+  Result<void> load_all();
+  // By id, name or unique id prefix. Caller holds mu. Errors: kNotFound, kInvalidArgument.
+  Result<Container*> find(const std::string& ref);
+  // Wakes waiters and log followers. Caller holds mu.
+  void changed();
+  // The container's overlay root file system at rootfs(c) (its writable snapshot is made on
+  // first use). Errors: kNotFound (image), the mount's.
+  Result<void> mount_rootfs(const Container& c);
+  void unmount_rootfs(const Container& c);
+  // The end of a shim: read what it recorded and update the container. Caller holds mu.
+  void finish(Container& c);
+  // Tears down the networks finish() queued; called without the lock (CNI takes time).
+  void detach_pending();
+  // Follows a shim until it exits (pidfd readable), then finishes the container and applies
+  // --rm and the restart policy. Runs on a thread of its own.
+  void monitor(const std::string& id, pid_t shim_pid);
+  Result<void> remove(const std::string& ref, bool force, bool volumes);
+  // Freezes (paused) or thaws the container. Errors: kNotFound, kConflict (wrong state).
+  Result<void> set_paused(const std::string& ref, bool paused);
+  // Milliseconds to wait before restarting `c` by its restart policy, -1 for no restart
+  // (moby restartmanager: on-failure[:N], always, unless-stopped; back-off from 100 ms,
+  // doubling up to a minute). Caller holds mu.
+  static int restart_delay(const Container& c);
+};
+
+// mkdir -p of `path` inside `root`, each component resolved with RESOLVE_IN_ROOT so that a
+// symlink in the image never leads outside it. Errors: kInvalidArgument (".."), the fs's.
+Result<void> mkdir_in_root(const std::string& root, const std::string& path);
+
+// docker's -v/--mount/--tmpfs and the image's VOLUMEs as one list of mounts (moby
+// daemon/volumes_unix.go, volume/mounts/linux_parser.go): binds need an existing absolute
+// source, named volumes are made on first use, paths the image declares get anonymous volumes
+// unless something else is mounted there. A refused mount leaves no new volume behind.
+// Errors: kInvalidArgument (docker's messages).
+Result<Json> resolve_mounts(Volumes& vols, const Json& cfg, const Json& hc);
+
+// docker's volume copy-up: an empty volume gets what the image has at its mount path, once.
+void populate_volume(Volumes& vols, const Json& mount, const std::string& rootfs);
+
+}  // namespace berth::engine
