@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <random>
 
@@ -122,6 +123,11 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
   }
   out.push_back(nullptr);
   return out;
+}
+
+std::string to_lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::string random_hex(size_t bytes) {

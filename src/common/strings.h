@@ -13,6 +13,8 @@ namespace berth::str {
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string_view trim(std::string_view s);
+// ASCII lower case (DNS names, HTTP header and platform fields).
+std::string to_lower(std::string s);
 // Decimal integer; nullopt on junk or overflow.
 std::optional<int64_t> parse_int(std::string_view s);
 std::optional<uint64_t> parse_uint(std::string_view s);

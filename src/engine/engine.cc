@@ -92,12 +92,13 @@ void Engine::Impl::detach_pending() {
     std::lock_guard<std::mutex> l(mu);
     ids.swap(pending_detach);
   }
-  for (auto& id : ids) net.detach(id);
+  for (auto& id : ids) detach_networks(id);
 }
 
 Result<void> Engine::Impl::save(const Container& c) {
   Json data = {{"name", c.name},     {"image", c.image},   {"image_id", c.image_id},
-               {"network", c.network},  {"mounts", c.mounts},
+               {"network", c.network},  {"networking", c.networking},
+               {"mounts", c.mounts},
                {"config", c.config}, {"host_config", c.host_config},
                {"created", c.created}, {"state", state_json(c.state)}};
   BERTH_ASSIGN_OR_RETURN(
@@ -123,6 +124,7 @@ Result<void> Engine::Impl::load_all() {
     c.host_config = data->value("host_config", Json::object());
     c.created = data->value("created", "");
     c.network = data->value("network", Json());
+    c.networking = data->value("networking", Json::object());
     c.mounts = data->value("mounts", Json::array());
     c.state = state_from(data->value("state", Json::object()));
     c.dir = dir_of(c.id);
@@ -273,6 +275,12 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
   auto impl = std::make_unique<Impl>(std::move(opts), images, std::move(db));
   BERTH_ASSIGN_OR_RETURN(impl->vols, Volumes::open(impl->opts.data_root + "/berth.db",
                                                    impl->opts.data_root + "/volumes"));
+  BERTH_ASSIGN_OR_RETURN(impl->nets, Networks::open(impl->opts.data_root + "/berth.db",
+                                                   impl->opts.data_root + "/network"));
+  impl->dns = std::make_unique<DnsServer>([s = impl.get()](const std::string& asker,
+                                                           const std::string& name) {
+    return s->dns_lookup(asker, name);
+  });
   BERTH_TRY(impl->load_all());
   std::unique_ptr<Engine> e(new Engine(std::move(impl)));
   e->impl_->self = e.get();
@@ -289,6 +297,7 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
       }
       if (c.state.status != "running" && c.state.status != "paused") continue;
       if (is_our_shim(c.state.shim_pid, id)) {
+        (void)s.serve_dns(c);  // the DNS server's sockets went with the old daemon
         std::thread([&s, id = id, pid = c.state.shim_pid] { s.monitor(id, pid); }).detach();
         restored.push_back(id);
       } else {
@@ -327,10 +336,7 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   if (std::string t = hc["LogConfig"].value("Type", ""); t != "json-file") {
     return make_error(Errc::kInvalidArgument, "logging driver \"" + t + "\" is not supported");
   }
-  std::string net = hc.value("NetworkMode", "default");
-  if (net != "default" && net != "bridge" && net != "none" && net != "host") {
-    return make_error(Errc::kNotFound, "network " + net + " not found");
-  }
+  BERTH_ASSIGN_OR_RETURN(Json networking, s.networking_for_create(hc, body));
   // The container's Config: the image's, overridden by what the user gave (moby
   // daemon/create.go merge): Entrypoint given without Cmd drops the image's Cmd.
   Json image_cfg = img.config.doc.value("config", Json::object());
@@ -399,6 +405,7 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   c.config = cfg;
   c.host_config = hc;
   c.mounts = mounts;
+  c.networking = networking;
   c.created = rfc3339_now();
   c.dir = s.dir_of(c.id);
   c.log_path = c.dir + "/" + c.id + "-json.log";
@@ -435,7 +442,7 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
   auto fail = [&](const Error& e) -> Result<void> {
     std::lock_guard<std::mutex> l(s.mu);
     s.unmount_rootfs(c);
-    s.net.detach(c.id);
+    s.detach_networks(c.id);
     if (auto p = s.find(c.id)) {
       (*p)->state.status = "created";
       (*p)->state.error = e.message;
@@ -455,39 +462,14 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
   if (auto m = s.mount_rootfs(c); !m) return fail(m.error());
   for (auto& m : c.mounts) populate_volume(*s.vols, m, s.rootfs(c));
   // The network namespace, wired by CNI before the container exists (docker's sandbox).
-  std::string net_mode = c.host_config.value("NetworkMode", "default");
-  if (net_mode != "host") {
-    auto ports = port_mappings(c.config, c.host_config);
-    if (!ports) return fail(ports.error());
-    auto att = net_mode == "none" ? s.net.attach_none(c.id) : s.net.attach(c.id, *ports);
-    if (!att) return fail(att.error());
-    Json pj = Json::array();
-    for (auto& p : att->ports) {
-      pj.push_back({{"HostIp", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
-                    {"HostPort", std::to_string(p.host_port)},
-                    {"ContainerPort", p.container_port},
-                    {"Protocol", p.protocol}});
-    }
-    c.network = {{"mode", net_mode == "default" ? "bridge" : net_mode},
-                 {"netns", att->netns}, {"ip", att->ip}, {"prefix", att->prefix},
-                 {"gateway", att->gateway}, {"mac", att->mac}, {"ports", pj}};
-  }
+  if (auto att = s.attach_networks(c); !att) return fail(att.error());
   auto spec = build_spec(c, s.rootfs(c));
   if (!spec) return fail(spec.error());
   // The working dir is made when missing, as docker does, resolved inside the rootfs.
   if (auto made = mkdir_in_root(s.rootfs(c), (*spec)["process"]["cwd"]); !made) {
     return fail(made.error());
   }
-  std::string hostname = (*spec)["hostname"];
-  (void)fs::atomic_write(c.dir + "/hostname", hostname + "\n");
-  std::string own_ip = c.network.is_object() ? c.network.value("ip", "") : "";
-  (void)fs::atomic_write(c.dir + "/hosts",
-                         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                         "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                         "ff02::2\tip6-allrouters\n" +
-                             (own_ip.empty() ? "" : own_ip + "\t" + hostname + "\n"));
-  std::string resolv = fs::read_file("/etc/resolv.conf").value_or("");
-  (void)fs::atomic_write(c.dir + "/resolv.conf", resolv);
+  s.write_name_files(c, (*spec)["hostname"]);
   if (auto w = fs::atomic_write(c.dir + "/bundle/config.json", dump_json(*spec)); !w) {
     return fail(w.error());
   }
@@ -725,7 +707,7 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force, bool volum
   if (it == containers.end()) return {};
   it->second.state.status = "removing";
   unmount_rootfs(c);
-  net.detach(c.id);
+  detach_networks(c.id);
   (void)images->snapshots().remove_active(c.id);
   (void)fs::remove_all(c.dir);
   if (auto st = db.prepare("DELETE FROM containers WHERE id=?")) {

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/unique_fd.h"
+#include "engine/network.h"
 #include "engine/volumes.h"
 #include "image/service.h"
 
@@ -68,7 +69,10 @@ struct Container {
   Json host_config;     // docker's HostConfig
   std::string created;  // RFC 3339
   State state;
-  Json network;          // while running: {netns, ip, prefix, gateway, mac, ports:[...]}
+  Json networking;       // the networks it is on: {name: {Aliases?, IPv4Address?}}
+  // While running: {mode, netns, ports:[{HostIp, HostPort, ContainerPort, Protocol}],
+  // endpoints: {network name: {network_id, ifname, ip, prefix, gateway, mac}}}.
+  Json network;
   Json mounts;           // resolved at create: [{Type, Name, Source, Destination, RW, Options}]
   std::string dir;       // <data-root>/containers/<id>
   std::string log_path;  // <dir>/<id>-json.log
@@ -147,6 +151,20 @@ class Engine {
   Result<UniqueFd> attach_stdin(const std::string& ref);
   // Resizes the container's terminal (rows, columns). Errors: kNotFound, kConflict (no tty).
   Result<void> resize(const std::string& ref, int rows, int cols);
+  // docker network connect: `endpoint_config` is docker's EndpointSettings (Aliases,
+  // IPAMConfig.IPv4Address); a running container gets the interface at once. Errors:
+  // kNotFound, kPermissionDenied (already connected; host, none or container: mode),
+  // kInvalidArgument (aliases or address on a predefined network), the plugins'.
+  Result<void> connect(const std::string& container, const std::string& network,
+                       const Json& endpoint_config);
+  // docker network disconnect. Errors: kNotFound, kFailedPrecondition (not connected),
+  // kPermissionDenied (host/none).
+  Result<void> disconnect(const std::string& container, const std::string& network, bool force);
+  Networks& networks();
+  // The Containers map of docker's network inspect: running containers attached to `n`.
+  Json network_containers(const NetworkRecord& n) const;
+  // docker network rm. Errors: kNotFound, kPermissionDenied (predefined, or active endpoints).
+  Result<void> remove_network(const std::string& ref);
   // Image IDs used by containers (rmi and prune keep them).
   bool image_in_use(const std::string& image_id) const;
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/sqlite.h"
+#include "engine/dns.h"
 #include "engine/engine.h"
 #include "engine/network.h"
 #include "engine/volumes.h"
@@ -28,7 +29,8 @@ struct Engine::Impl {
   mutable std::mutex mu;       // guards everything below
   std::condition_variable cv;  // any state change
   std::map<std::string, Container> containers;
-  Network net{opts.data_root + "/network"};
+  std::unique_ptr<Networks> nets;
+  std::unique_ptr<DnsServer> dns;
   std::unique_ptr<Volumes> vols;
   std::map<std::string, int> followers;      // attach/logs -f streams per container
   std::map<std::string, int> removed_codes;  // exit codes of removed containers (for wait)
@@ -55,6 +57,20 @@ struct Engine::Impl {
   void finish(Container& c);
   // Tears down the networks finish() queued; called without the lock (CNI takes time).
   void detach_pending();
+  // networking.cc. The container's EndpointsConfig from NetworkingConfig and NetworkMode,
+  // checked against the networks. Errors: kNotFound (network or container), kInvalidArgument.
+  Result<Json> networking_for_create(const Json& host_config, const Json& body);
+  // Its sandbox and endpoints (sets c.network), and the DNS server on user networks. Called
+  // without the lock. Errors: the plugins', kConflict (container: mode on a stopped one).
+  Result<void> attach_networks(Container& c);
+  // Undoes attach_networks. Idempotent; called without the lock.
+  void detach_networks(const std::string& id);
+  // /etc/hostname, /etc/hosts (--add-host) and /etc/resolv.conf (--dns*) in c.dir.
+  void write_name_files(const Container& c, const std::string& hostname);
+  bool on_user_network(const Container& c) const;
+  Result<void> serve_dns(const Container& c);
+  // The DNS server's question: addresses of `name` on the networks of `asker`.
+  std::optional<std::vector<std::string>> dns_lookup(const std::string& asker, const std::string& name);
   // Follows a shim until it exits (pidfd readable), then finishes the container and applies
   // --rm and the restart policy. Runs on a thread of its own.
   void monitor(const std::string& id, pid_t shim_pid);

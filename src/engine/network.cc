@@ -1,18 +1,28 @@
 #include "engine/network.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <optional>
+#include <regex>
 #include <thread>
 
 #include "common/fs.h"
 #include "common/strings.h"
+#include "common/time.h"
 #include "common/unique_fd.h"
 
 namespace berth::engine {
@@ -21,27 +31,65 @@ namespace {
 constexpr const char* kNetnsDir = "/run/berth/netns";
 constexpr const char* kCniVersion = "1.0.0";
 
-std::string netns_path(const std::string& id) { return std::string(kNetnsDir) + "/" + id; }
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS networks(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  data TEXT NOT NULL);
+)sql";
 
-Json bridge_conflist_all(const std::string& ipam_dir) {
-  return {{"cniVersion", kCniVersion},
-          {"name", "bridge"},
-          {"plugins",
-           Json::array({{{"type", "bridge"},
-                         {"bridge", "berth0"},
-                         {"isGateway", true},
-                         {"ipMasq", true},
-                         {"hairpinMode", true},
-                         {"ipam",
-                          {{"type", "host-local"},
-                           {"ranges", Json::array({Json::array({{{"subnet", "172.17.0.0/16"},
-                                                                 {"gateway", "172.17.0.1"}}})})},
-                           {"routes", Json::array({{{"dst", "0.0.0.0/0"}}})},
-                           {"dataDir", ipam_dir}}}},
-                        {{"type", "portmap"},
-                         {"capabilities", {{"portMappings", true}}},
-                         {"snat", true}},
-                        {{"type", "firewall"}, {"backend", "iptables"}}})}};
+// An IPv4 prefix: address in host byte order and its length.
+struct Cidr {
+  uint32_t addr = 0;
+  int len = 32;
+  uint32_t mask() const { return len == 0 ? 0 : ~uint32_t{0} << (32 - len); }
+  uint32_t first() const { return addr & mask(); }
+  uint32_t last() const { return first() | ~mask(); }
+  bool contains(uint32_t a) const { return (a & mask()) == first(); }
+  bool overlaps(const Cidr& o) const { return first() <= o.last() && o.first() <= last(); }
+};
+
+std::optional<uint32_t> parse_ipv4(const std::string& s) {
+  in_addr a{};
+  if (::inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
+  return ntohl(a.s_addr);
+}
+
+std::string format_ipv4(uint32_t a) {
+  in_addr n{htonl(a)};
+  char buf[INET_ADDRSTRLEN];
+  ::inet_ntop(AF_INET, &n, buf, sizeof buf);
+  return buf;
+}
+
+std::optional<Cidr> parse_cidr(const std::string& s) {
+  auto slash = s.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  auto a = parse_ipv4(s.substr(0, slash));
+  auto len = str::parse_int(s.substr(slash + 1));
+  if (!a || !len || *len < 0 || *len > 32) return std::nullopt;
+  return Cidr{*a, static_cast<int>(*len)};
+}
+
+std::string format_cidr(const Cidr& c) { return format_ipv4(c.first()) + "/" + std::to_string(c.len); }
+
+// The IPv4 prefixes of the host's interfaces: a new network must not shadow them.
+std::vector<Cidr> host_prefixes() {
+  std::vector<Cidr> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask) continue;
+    uint32_t a = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr);
+    uint32_t m = ntohl(reinterpret_cast<sockaddr_in*>(i->ifa_netmask)->sin_addr.s_addr);
+    out.push_back(Cidr{a, std::popcount(m)});
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+std::string cni_name(const NetworkRecord& n) {
+  return n.name == "bridge" ? "bridge" : "berth-" + n.id.substr(0, 12);
 }
 
 // Whether the host forwards between interfaces without rules of ours (FORWARD policy ACCEPT):
@@ -56,20 +104,6 @@ bool forward_accepts() {
     return ok;
   }();
   return accepts;
-}
-
-// The bridge network as a conflist; portmap only when ports are published and firewall only
-// when the host filters forwarding: each plugin is a process and several iptables calls.
-Json bridge_conflist(const std::string& ipam_dir, bool with_ports, bool with_firewall) {
-  Json list = bridge_conflist_all(ipam_dir);
-  Json plugins = Json::array();
-  for (auto& p : list["plugins"]) {
-    if (p["type"] == "portmap" && !with_ports) continue;
-    if (p["type"] == "firewall" && !with_firewall) continue;
-    plugins.push_back(p);
-  }
-  list["plugins"] = plugins;
-  return list;
 }
 
 // Runs one CNI plugin: `conf` on stdin, the CNI_* variables, result JSON on stdout.
@@ -132,7 +166,8 @@ Result<Json> exec_plugin(const std::string& cni_path, const std::string& command
 
 // The conflist's plugins in order with prevResult chaining (libcni's AddNetworkList).
 Result<Json> run_list(const std::string& cni_path, const std::string& command, const Json& list,
-                      const std::string& id, const std::string& netns, const Json& runtime_config,
+                      const std::string& id, const std::string& netns, const std::string& ifname,
+                      const Json& runtime_config,
                       const Json& prev_in) {
   Json prev = prev_in;
   auto plugins = list["plugins"];
@@ -150,7 +185,7 @@ Result<Json> run_list(const std::string& cni_path, const std::string& command, c
       }
       if (!rc.empty()) conf["runtimeConfig"] = rc;
     }
-    auto r = exec_plugin(cni_path, command, id, netns, "eth0", conf);
+    auto r = exec_plugin(cni_path, command, id, netns, ifname, conf);
     if (!r) {
       if (command == "DEL") continue;  // best effort: the rest still cleans up
       return r;
@@ -199,97 +234,348 @@ int free_port(const std::string& proto) {
   return ntohs(a.sin_port);
 }
 
+
+// A bridge network as a conflist; portmap only when ports are published and firewall only
+// when the host filters forwarding: each plugin is a process and several iptables calls.
+Json bridge_conflist(const NetworkRecord& n, const std::string& ipam_dir, bool with_ports,
+                     bool with_firewall, bool primary) {
+  Json range = {{"subnet", n.subnet}, {"gateway", n.gateway}};
+  if (auto r = parse_cidr(n.ip_range); r && !n.ip_range.empty()) {
+    // The range's own network address is skipped, as docker's IPAM does.
+    uint32_t start = r->len <= 30 ? r->first() + 1 : r->first();
+    range["rangeStart"] = format_ipv4(std::max(start, parse_cidr(n.subnet)->first() + 1));
+    range["rangeEnd"] = format_ipv4(r->last() - (r->len < 32 ? 1 : 0));
+  }
+  Json ipam = {{"type", "host-local"},
+               {"ranges", Json::array({Json::array({range})})},
+               {"dataDir", ipam_dir}};
+  // Only one network may carry the default route; an internal one never does (docker).
+  if (primary && !n.internal) ipam["routes"] = Json::array({{{"dst", "0.0.0.0/0"}}});
+  Json plugins = Json::array({{{"type", "bridge"},
+                               {"bridge", n.bridge},
+                               {"isGateway", !n.internal},
+                               {"ipMasq", !n.internal},
+                               {"hairpinMode", true},
+                               {"capabilities", {{"ips", true}}},
+                               {"ipam", ipam}}});
+  if (with_ports) {
+    plugins.push_back({{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}, {"snat", true}});
+  }
+  if (with_firewall) plugins.push_back({{"type", "firewall"}, {"backend", "iptables"}});
+  return {{"cniVersion", kCniVersion}, {"name", cni_name(n)}, {"plugins", plugins}};
+}
+
+// Brings a Linux bridge down and deletes it (brctl delbr's ioctls).
+void delete_bridge(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ) return;
+  UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name.c_str(), name.size());
+  if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) < 0) return;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags & ~IFF_UP);
+  (void)::ioctl(s.get(), SIOCSIFFLAGS, &ifr);
+  char buf[IFNAMSIZ] = {};
+  std::memcpy(buf, name.c_str(), name.size());
+  (void)::ioctl(s.get(), SIOCBRDELBR, buf);
+}
+
+NetworkRecord from_row(const std::string& id, const std::string& name, const std::string& data) {
+  NetworkRecord n;
+  n.id = id;
+  n.name = name;
+  Json j = parse_json(data, "network").value_or(Json::object());
+  n.driver = j.value("driver", "bridge");
+  n.subnet = j.value("subnet", "");
+  n.gateway = j.value("gateway", "");
+  n.ip_range = j.value("ip_range", "");
+  n.bridge = j.value("bridge", "");
+  n.internal = j.value("internal", false);
+  n.created = j.value("created", "");
+  for (auto* m : {&n.labels, &n.options}) {
+    auto key = m == &n.labels ? "labels" : "options";
+    if (auto l = j.find(key); l != j.end() && l->is_object()) {
+      for (auto& [k, v] : l->items()) {
+        if (v.is_string()) (*m)[k] = v.get<std::string>();
+      }
+    }
+  }
+  return n;
+}
+
 }  // namespace
 
-Network::Network(std::string state_dir, std::string cni_path)
-    : state_dir_(std::move(state_dir)), cni_path_(std::move(cni_path)) {}
+std::string netns_path(const std::string& id) { return std::string(kNetnsDir) + "/" + id; }
 
-Result<Attachment> Network::attach_none(const std::string& id) {
-  Attachment a;
-  a.netns = netns_path(id);
-  BERTH_TRY(make_netns(a.netns));
-  auto r = loopback_up(id, a.netns);
-  if (!r) {
-    remove_netns(a.netns);
-    return tl::unexpected(r.error());
-  }
-  return a;
+Result<std::unique_ptr<Networks>> Networks::open(const std::string& db_path, std::string state_dir,
+                                                 std::string cni_path) {
+  BERTH_ASSIGN_OR_RETURN(sql::Db db, sql::Db::open(db_path));
+  BERTH_TRY(db.exec(kSchema));
+  std::unique_ptr<Networks> n(new Networks(std::move(db), std::move(state_dir), std::move(cni_path)));
+  BERTH_TRY(n->ensure_predefined());
+  return n;
 }
 
-Result<void> Network::loopback_up(const std::string& id, const std::string& netns) {
-  Json lo = {{"cniVersion", kCniVersion}, {"name", "lo"}, {"type", "loopback"}};
-  return exec_plugin(cni_path_, "ADD", id, netns, "lo", lo).map([](auto&&) {});
+Result<void> Networks::save(const NetworkRecord& n) {
+  Json data = {{"driver", n.driver},   {"subnet", n.subnet},     {"gateway", n.gateway},
+               {"ip_range", n.ip_range}, {"bridge", n.bridge},   {"internal", n.internal},
+               {"labels", n.labels},   {"options", n.options},   {"created", n.created}};
+  BERTH_ASSIGN_OR_RETURN(auto st, db_.prepare("INSERT INTO networks(id, name, data) VALUES(?,?,?)"));
+  st.bind(1, n.id).bind(2, n.name).bind(3, dump_json(data));
+  return st.run();
 }
 
-Result<Attachment> Network::attach(const std::string& id, std::vector<PortMapping> ports) {
-  Attachment a;
-  a.netns = netns_path(id);
-  BERTH_TRY(make_netns(a.netns));
-  // The loopback beside the bridge chain: each plugin is a process of its own.
-  Result<void> lo;
-  std::thread lo_thread([&] { lo = loopback_up(id, a.netns); });
-  struct Join {
-    std::thread& t;
-    ~Join() {
-      if (t.joinable()) t.join();
+Result<void> Networks::ensure_predefined() {
+  std::lock_guard<std::mutex> l(mu_);
+  for (const char* name : {"bridge", "host", "none"}) {
+    BERTH_ASSIGN_OR_RETURN(auto st, db_.prepare("SELECT 1 FROM networks WHERE name=?"));
+    st.bind(1, name);
+    BERTH_ASSIGN_OR_RETURN(bool exists, st.step());
+    if (exists) continue;
+    NetworkRecord n;
+    n.id = str::random_hex(32);
+    n.name = name;
+    n.created = rfc3339_now();
+    n.driver = n.name == "bridge" ? "bridge" : n.name == "host" ? "host" : "null";
+    if (n.name == "bridge") {
+      n.subnet = "172.17.0.0/16";
+      n.gateway = "172.17.0.1";
+      n.bridge = "berth0";
     }
-  } join{lo_thread};
-  for (auto& p : ports) {
-    if (p.host_port == 0) p.host_port = free_port(p.protocol);
+    BERTH_TRY(save(n));
   }
+  return {};
+}
+
+Result<NetworkRecord> Networks::get(const std::string& ref) const {
+  auto all = list();
+  for (auto& n : all) {
+    if (n.name == ref || n.id == ref) return n;
+  }
+  const NetworkRecord* match = nullptr;
+  for (auto& n : all) {
+    if (!ref.empty() && n.id.starts_with(ref)) {
+      if (match) return make_error(Errc::kNotFound, "network " + ref + " is ambiguous");
+      match = &n;
+    }
+  }
+  if (!match) return make_error(Errc::kNotFound, "network " + ref + " not found");
+  return *match;
+}
+
+std::vector<NetworkRecord> Networks::list() const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<NetworkRecord> out;
+  auto st = db_.prepare("SELECT id, name, data FROM networks ORDER BY name");
+  if (!st) return out;
+  while (st->step().value_or(false)) out.push_back(from_row(st->text(0), st->text(1), st->text(2)));
+  return out;
+}
+
+Result<NetworkRecord> Networks::create(NetworkRecord want) {
+  static const std::regex kName("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$");
+  if (!std::regex_match(want.name, kName)) {
+    return make_error(Errc::kInvalidArgument, "invalid network name \"" + want.name +
+                                                  "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  }
+  if (want.driver.empty()) want.driver = "bridge";
+  if (want.driver != "bridge") {
+    return make_error(Errc::kNotFound, "plugin \"" + want.driver + "\" not found");
+  }
+  auto existing = list();
+  for (auto& n : existing) {
+    if (n.name == want.name) {
+      return make_error(Errc::kConflict, "network with name " + want.name + " already exists");
+    }
+  }
+  std::vector<Cidr> taken = host_prefixes();
+  for (auto& n : existing) {
+    if (auto c = parse_cidr(n.subnet)) taken.push_back(*c);
+  }
+  Cidr subnet;
+  if (!want.subnet.empty()) {
+    auto c = parse_cidr(want.subnet);
+    if (!c || c->len > 30) {
+      return make_error(Errc::kInvalidArgument, "invalid subnet " + want.subnet + ": expected an "
+                                                "IPv4 CIDR such as 172.30.0.0/16");
+    }
+    subnet = *c;
+    for (auto& t : taken) {
+      if (t.overlaps(subnet)) {
+        return make_error(Errc::kInvalidArgument, "invalid pool request: Pool overlaps with other "
+                                                  "one on this address space");
+      }
+    }
+  } else {
+    // docker's default address pools: 172.17-31.0.0/16, then 192.168.0.0/16 in /20 steps.
+    std::vector<Cidr> pool;
+    for (uint32_t b = 18; b <= 31; ++b) pool.push_back(Cidr{(172u << 24) | (b << 16), 16});
+    for (uint32_t c = 0; c < 256; c += 16) pool.push_back(Cidr{(192u << 24) | (168u << 16) | (c << 8), 20});
+    auto free = std::find_if(pool.begin(), pool.end(), [&](const Cidr& p) {
+      return std::none_of(taken.begin(), taken.end(), [&](const Cidr& t) { return t.overlaps(p); });
+    });
+    if (free == pool.end()) {
+      return make_error(Errc::kResourceExhausted, "could not find an available, non-overlapping "
+                                                  "IPv4 address pool among the defaults to assign "
+                                                  "to the network");
+    }
+    subnet = *free;
+  }
+  want.subnet = format_cidr(subnet);
+  if (want.gateway.empty()) {
+    want.gateway = format_ipv4(subnet.first() + 1);
+  } else if (auto g = parse_ipv4(want.gateway); !g || !subnet.contains(*g)) {
+    return make_error(Errc::kInvalidArgument, "invalid gateway " + want.gateway + ": not an address "
+                                              "in subnet " + want.subnet);
+  }
+  if (!want.ip_range.empty()) {
+    auto r = parse_cidr(want.ip_range);
+    if (!r || !subnet.contains(r->first()) || !subnet.contains(r->last())) {
+      return make_error(Errc::kInvalidArgument, "invalid ip-range " + want.ip_range +
+                                                    ": must be a CIDR inside subnet " + want.subnet);
+    }
+    want.ip_range = format_cidr(*r);
+  }
+  want.id = str::random_hex(32);
+  want.bridge = "br-" + want.id.substr(0, 12);
+  want.created = rfc3339_now();
+  std::lock_guard<std::mutex> l(mu_);
+  BERTH_TRY(save(want));
+  return want;
+}
+
+Result<void> Networks::remove(const std::string& ref) {
+  BERTH_ASSIGN_OR_RETURN(NetworkRecord n, get(ref));
+  if (n.predefined()) {
+    return make_error(Errc::kPermissionDenied,
+                      n.name + " is a pre-defined network and cannot be removed");
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    BERTH_ASSIGN_OR_RETURN(auto st, db_.prepare("DELETE FROM networks WHERE id=?"));
+    st.bind(1, n.id);
+    BERTH_TRY(st.run());
+  }
+  (void)fs::remove_all(state_dir_ + "/ipam/" + cni_name(n));
+  delete_bridge(n.bridge);
+  return {};
+}
+
+Result<std::string> Networks::make_sandbox(const std::string& id) {
+  std::string path = netns_path(id);
+  BERTH_TRY(make_netns(path));
+  return path;
+}
+
+Result<void> Networks::loopback_up(const std::string& id) {
+  Json lo = {{"cniVersion", kCniVersion}, {"name", "lo"}, {"type", "loopback"}};
+  return exec_plugin(cni_path_, "ADD", id, netns_path(id), "lo", lo).map([](auto&&) {});
+}
+
+Result<Endpoint> Networks::connect(const std::string& id, const NetworkRecord& n,
+                                   const std::string& ifname, const std::string& ip,
+                                   std::vector<PortMapping>* ports, bool primary) {
+  Endpoint e;
+  e.network_id = n.id;
+  e.network = n.name;
+  e.ifname = ifname;
   Json mappings = Json::array();
-  for (auto& p : ports) {
-    Json m = {{"hostPort", p.host_port}, {"containerPort", p.container_port},
-              {"protocol", p.protocol}};
-    if (!p.host_ip.empty()) m["hostIP"] = p.host_ip;
-    mappings.push_back(m);
+  if (ports) {
+    for (auto& p : *ports) {
+      if (p.host_port == 0) p.host_port = free_port(p.protocol);
+      Json m = {{"hostPort", p.host_port}, {"containerPort", p.container_port},
+                {"protocol", p.protocol}};
+      if (!p.host_ip.empty()) m["hostIP"] = p.host_ip;
+      mappings.push_back(m);
+    }
+  }
+  Json rc = {{"portMappings", mappings}};
+  if (!ip.empty()) {
+    auto a = parse_ipv4(ip);
+    auto sub = parse_cidr(n.subnet);
+    if (!a || !sub || !sub->contains(*a)) {
+      return make_error(Errc::kInvalidArgument, "invalid IPv4 address " + ip + " for network " +
+                                                    n.name + " (subnet " + n.subnet + ")");
+    }
+    rc["ips"] = Json::array({ip + "/" + std::to_string(sub->len)});
   }
   BERTH_TRY(fs::mkdir_all(state_dir_ + "/cni", 0700));
-  Json list = bridge_conflist(state_dir_ + "/ipam", !ports.empty(), !forward_accepts());
-  Json rc = {{"portMappings", mappings}};
+  Json list = bridge_conflist(n, state_dir_ + "/ipam", !mappings.empty(), !forward_accepts(), primary);
   // Kept for DEL, which needs the same plugins, runtime config and the ADD result.
-  (void)fs::atomic_write(state_dir_ + "/cni/" + id + ".json",
-                         dump_json(Json{{"runtimeConfig", rc}, {"list", list}}));
-  auto result = run_list(cni_path_, "ADD", list, id, a.netns, rc, Json());
+  std::string saved = state_dir_ + "/cni/" + id + "." + n.id.substr(0, 12) + ".json";
+  Json record = {{"runtimeConfig", rc}, {"list", list}, {"ifname", ifname}};
+  (void)fs::atomic_write(saved, dump_json(record));
+  auto result = run_list(cni_path_, "ADD", list, id, netns_path(id), ifname, rc, Json());
   if (!result) {
-    detach(id);
+    disconnect(id, n.id);
     return tl::unexpected(result.error());
   }
-  (void)fs::atomic_write(state_dir_ + "/cni/" + id + ".json",
-                         dump_json(Json{{"runtimeConfig", rc}, {"list", list}, {"result", *result}}));
+  record["result"] = *result;
+  (void)fs::atomic_write(saved, dump_json(record));
   if (auto ips = result->find("ips"); ips != result->end() && ips->is_array() && !ips->empty()) {
     std::string addr = (*ips)[0].value("address", "");
-    a.ip = addr.substr(0, addr.find('/'));
+    e.ip = addr.substr(0, addr.find('/'));
     if (auto slash = addr.find('/'); slash != std::string::npos) {
-      a.prefix = static_cast<int>(str::parse_int(addr.substr(slash + 1)).value_or(16));
+      e.prefix = static_cast<int>(str::parse_int(addr.substr(slash + 1)).value_or(16));
     }
-    a.gateway = (*ips)[0].value("gateway", "");
+    e.gateway = (*ips)[0].value("gateway", "");
   }
   if (auto ifs = result->find("interfaces"); ifs != result->end() && ifs->is_array()) {
     for (auto& i : *ifs) {
-      if (i.value("name", "") == "eth0") a.mac = i.value("mac", "");
+      if (i.value("name", "") == ifname) e.mac = i.value("mac", "");
     }
   }
-  a.ports = ports;
-  lo_thread.join();
-  if (!lo) {
-    detach(id);
-    return tl::unexpected(lo.error());
-  }
-  return a;
+  return e;
 }
 
-void Network::detach(const std::string& id) {
-  std::string saved = state_dir_ + "/cni/" + id + ".json";
-  if (auto text = fs::read_file(saved)) {
-    Json j = parse_json(*text, "cni state").value_or(Json::object());
-    Json list = j.value("list", Json());
-    if (!list.is_object()) list = bridge_conflist_all(state_dir_ + "/ipam");
-    (void)run_list(cni_path_, "DEL", list, id, netns_path(id),
+void Networks::disconnect(const std::string& id, const std::string& network_id) {
+  std::string saved = state_dir_ + "/cni/" + id + "." + network_id.substr(0, 12) + ".json";
+  auto text = fs::read_file(saved);
+  if (!text) return;
+  Json j = parse_json(*text, "cni state").value_or(Json::object());
+  if (Json list = j.value("list", Json()); list.is_object()) {
+    (void)run_list(cni_path_, "DEL", list, id, netns_path(id), j.value("ifname", "eth0"),
                    j.value("runtimeConfig", Json::object()), j.value("result", Json()));
-    ::unlink(saved.c_str());
+  }
+  ::unlink(saved.c_str());
+}
+
+void Networks::destroy_sandbox(const std::string& id) {
+  std::string dir = state_dir_ + "/cni";
+  for (auto& name : fs::list_dir(dir).value_or(std::vector<std::string>{})) {
+    // <id>.<network id12>.json
+    if (name.size() == id.size() + 18 && name.starts_with(id + ".") && name.ends_with(".json")) {
+      disconnect(id, name.substr(id.size() + 1, 12));
+    }
   }
   remove_netns(netns_path(id));
+}
+
+Json network_json(const NetworkRecord& n, const Json& containers) {
+  Json config = Json::array();
+  if (!n.subnet.empty()) {
+    Json c = {{"Subnet", n.subnet}, {"Gateway", n.gateway}};
+    if (!n.ip_range.empty()) c["IPRange"] = n.ip_range;
+    config.push_back(c);
+  }
+  Json options = Json::object();
+  for (auto& [k, v] : n.options) options[k] = v;
+  if (n.name == "bridge") options["com.docker.network.bridge.name"] = n.bridge;
+  return {{"Name", n.name},
+          {"Id", n.id},
+          {"Created", n.created},
+          {"Scope", "local"},
+          {"Driver", n.driver},
+          {"EnableIPv4", true},
+          {"EnableIPv6", false},
+          {"IPAM", {{"Driver", "default"}, {"Options", Json()}, {"Config", config}}},
+          {"Internal", n.internal},
+          {"Attachable", false},
+          {"Ingress", false},
+          {"ConfigFrom", {{"Network", ""}}},
+          {"ConfigOnly", false},
+          {"Containers", containers},
+          {"Options", options},
+          {"Labels", n.labels}};
 }
 
 Result<std::vector<PortMapping>> port_mappings(const Json& config, const Json& host_config) {

@@ -155,7 +155,7 @@ Result<OrderedJson> build_spec(const Container& c, const std::string& rootfs) {
   OrderedJson& linux = spec["linux"];
   std::string net = hc.value("NetworkMode", "default");
   auto& ns = linux["namespaces"];
-  if (net == "host") {
+  if (net == "host" || (c.network.is_object() && c.network.value("mode", "") == "host")) {
     for (auto it = ns.begin(); it != ns.end();) {
       it = (*it)["type"] == "network" || (*it)["type"] == "uts" ? ns.erase(it) : it + 1;
     }

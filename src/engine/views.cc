@@ -36,29 +36,47 @@ std::string status_text(const State& st) {
   return "Created";
 }
 
+// docker's NetworkSettings: one EndpointSettings per network the container is on (addresses
+// while it runs); the top-level address fields are the default bridge's, as docker's.
 Json network_settings(const Container& c) {
   const Json& n = c.network.is_object() ? c.network : Json::object();
-  std::string mode = c.host_config.value("NetworkMode", "default");
-  if (mode == "default") mode = "bridge";
+  Json eps = n.value("endpoints", Json::object());
   Json ports = Json::object();
   for (auto& p : n.value("ports", Json::array())) {
     std::string key = std::to_string(p.value("ContainerPort", 0)) + "/" + p.value("Protocol", "tcp");
     ports[key].push_back({{"HostIp", p["HostIp"]}, {"HostPort", p["HostPort"]}});
   }
-  std::string ip = n.value("ip", ""), gw = n.value("gateway", ""), mac = n.value("mac", "");
-  int prefix = n.value("prefix", 0);
-  Json endpoint = {{"IPAddress", ip}, {"IPPrefixLen", ip.empty() ? 0 : prefix},
-                   {"Gateway", gw}, {"MacAddress", mac}, {"NetworkID", mode},
-                   {"EndpointID", ip.empty() ? "" : c.id}, {"Aliases", Json()}};
-  return {{"Bridge", mode == "bridge" ? "berth0" : ""},
-          {"SandboxID", c.id},
+  Json networks = Json::object();
+  Json net_cfg = c.networking.is_object() ? c.networking : Json::object();
+  if (net_cfg.empty()) {
+    std::string mode = c.host_config.value("NetworkMode", "default");
+    if (!mode.starts_with("container:")) net_cfg[mode == "default" ? "bridge" : mode] = Json::object();
+  }
+  for (auto& [name, cfg] : net_cfg.items()) {
+    Json e = eps.value(name, Json::object());
+    std::string ip = e.value("ip", "");
+    Json aliases = cfg.contains("Aliases") ? cfg["Aliases"] : Json();
+    Json ipam = cfg.contains("IPv4Address") ? Json{{"IPv4Address", cfg["IPv4Address"]}} : Json();
+    networks[name] = {{"IPAMConfig", ipam}, {"Links", Json()}, {"Aliases", aliases},
+                      {"MacAddress", e.value("mac", "")}, {"DriverOpts", Json()},
+                      {"NetworkID", e.value("network_id", "")},
+                      {"EndpointID", ip.empty() ? "" : c.id},
+                      {"Gateway", e.value("gateway", "")}, {"IPAddress", ip},
+                      {"IPPrefixLen", ip.empty() ? 0 : e.value("prefix", 0)},
+                      {"IPv6Gateway", ""}, {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0},
+                      {"DNSNames", Json()}};
+  }
+  Json bridge = eps.value("bridge", Json::object());
+  std::string ip = bridge.value("ip", "");
+  return {{"Bridge", ip.empty() ? "" : "berth0"},
+          {"SandboxID", n.value("netns", "").empty() ? "" : c.id},
           {"SandboxKey", n.value("netns", "")},
           {"Ports", ports},
           {"IPAddress", ip},
-          {"IPPrefixLen", ip.empty() ? 0 : prefix},
-          {"Gateway", gw},
-          {"MacAddress", mac},
-          {"Networks", {{mode, endpoint}}}};
+          {"IPPrefixLen", ip.empty() ? 0 : bridge.value("prefix", 0)},
+          {"Gateway", bridge.value("gateway", "")},
+          {"MacAddress", bridge.value("mac", "")},
+          {"Networks", networks}};
 }
 
 Json mounts_json(const Container& c) {
@@ -160,7 +178,7 @@ Json summary_json(const Container& c) {
           {"State", status},
           {"Status", status_text(c.state)},
           {"HostConfig", {{"NetworkMode", net}}},
-          {"NetworkSettings", {{"Networks", Json::object()}}},
+          {"NetworkSettings", {{"Networks", network_settings(c)["Networks"]}}},
           {"Mounts", mounts_json(c)}};
 }
 

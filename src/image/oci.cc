@@ -70,11 +70,7 @@ Result<Platform> parse_platform(std::string_view s) {
     return make_error(Errc::kInvalidArgument,
                       "platform `" + std::string(s) + "`: expected os/arch[/variant]");
   }
-  for (auto& p : parts) {
-    for (char& c : p) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
+  for (auto& p : parts) p = str::to_lower(p);
   auto [arch, variant] = normalize_arch(parts[1], parts.size() == 3 ? parts[2] : "");
   return Platform{parts[0], arch, variant};
 }

@@ -32,16 +32,11 @@ void curl_init_once() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // `Bearer realm="...",service="...",scope="..."` -> scheme + params.
 std::pair<std::string, std::map<std::string, std::string>> parse_challenge(std::string_view h) {
   std::map<std::string, std::string> params;
   auto sp = h.find(' ');
-  std::string scheme = lower(std::string(h.substr(0, sp)));
+  std::string scheme = str::to_lower(std::string(h.substr(0, sp)));
   if (sp == std::string_view::npos) return {scheme, params};
   std::string_view rest = h.substr(sp + 1);
   size_t i = 0;
@@ -49,7 +44,7 @@ std::pair<std::string, std::map<std::string, std::string>> parse_challenge(std::
     while (i < rest.size() && (rest[i] == ' ' || rest[i] == ',')) ++i;
     size_t eq = rest.find('=', i);
     if (eq == std::string_view::npos) break;
-    std::string key = lower(std::string(str::trim(rest.substr(i, eq - i))));
+    std::string key = str::to_lower(std::string(str::trim(rest.substr(i, eq - i))));
     i = eq + 1;
     std::string val;
     if (i < rest.size() && rest[i] == '"') {
@@ -125,7 +120,7 @@ size_t header_cb(char* data, size_t size, size_t n, void* ctx) {
   }
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    t->resp->headers[lower(std::string(line.substr(0, colon)))] =
+    t->resp->headers[str::to_lower(std::string(line.substr(0, colon)))] =
         std::string(str::trim(line.substr(colon + 1)));
   }
   return size * n;

@@ -54,6 +54,7 @@ class EngineTest : public ::testing::Test {
   void TearDown() override {
     if (!dir_.empty() && daemon_.running()) {
       docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null 2>&1");
+      docker("network prune -f >/dev/null 2>&1");  // their Linux bridges go with them
     }
     daemon_.stop();
     if (!dir_.empty()) sh("rm -rf " + dir_);
@@ -411,6 +412,56 @@ TEST_F(EngineTest, PublishedPortReachesTheContainerAndIsRemovedWithIt) {
   EXPECT_EQ(sh("ls /run/berth/netns | grep -c " + id).out, "0\n");
   EXPECT_EQ(sh("ls " + dir_ + "/root/network/ipam/bridge | grep -c 172.17").out, "0\n");
   (void)dup;
+}
+
+TEST_F(EngineTest, UserNetworkResolvesContainersByNameAndAlias) {
+  busybox();
+  struct Scaffolding {
+    ~Scaffolding() { remove_bridge_scaffolding(); }
+  } scaffolding;
+  ASSERT_EQ(docker("network create appnet").status, 0);
+  ASSERT_EQ(docker("network create --subnet 10.213.0.0/24 --gateway 10.213.0.254 backnet").status, 0);
+  auto dup = docker("network create appnet");
+  EXPECT_NE(dup.err.find("network with name appnet already exists"), std::string::npos) << dup.err;
+  auto overlap = docker("network create --subnet 10.213.0.128/25 clash");
+  EXPECT_NE(overlap.err.find("overlaps"), std::string::npos) << overlap.err;
+  EXPECT_EQ(docker("network ls --format '{{.Name}} {{.Driver}}' --filter type=custom").out,
+            "appnet bridge\nbacknet bridge\n");
+  ASSERT_EQ(docker("run -d --name web --network appnet --network-alias api busybox sh -c "
+                   "'mkdir -p /www && echo hi from web > /www/index.html && httpd -f -p 80 -h /www'")
+                .status, 0);
+  // By name and by alias, through our DNS server at 127.0.0.11.
+  EXPECT_EQ(docker("run --rm --network appnet busybox wget -q -O - http://web/").out, "hi from web\n");
+  EXPECT_EQ(docker("run --rm --network appnet busybox wget -q -O - http://api/").out, "hi from web\n");
+  EXPECT_EQ(docker("run --rm --network appnet busybox head -1 /etc/resolv.conf").out,
+            "nameserver 127.0.0.11\n");
+  // Not from another network, and not by the default bridge (docker's behaviour).
+  EXPECT_NE(docker("run --rm --network backnet busybox nslookup web").status, 0);
+  // connect: a second interface and name on backnet; a static address there.
+  ASSERT_EQ(docker("network connect --alias webback backnet web").status, 0);
+  EXPECT_EQ(docker("run --rm --network backnet --ip 10.213.0.77 busybox sh -c "
+                   "'ip -4 -o addr show eth0 | grep -o 10.213.0.77/24; wget -q -O - http://webback/'").out,
+            "10.213.0.77/24\nhi from web\n");
+  std::string ips = docker("inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}' web").out;
+  EXPECT_NE(ips.find("appnet=172."), std::string::npos) << ips;
+  EXPECT_NE(ips.find("backnet=10.213.0."), std::string::npos) << ips;
+  // A network in use cannot go; its inspect lists the container.
+  auto in_use = docker("network rm backnet");
+  EXPECT_NE(in_use.err.find("has active endpoints"), std::string::npos) << in_use.err;
+  EXPECT_NE(docker("network inspect -f '{{json .Containers}}' backnet").out.find("\"Name\":\"web\""),
+            std::string::npos);
+  ASSERT_EQ(docker("network disconnect backnet web").status, 0);
+  EXPECT_EQ(docker("exec web sh -c 'ls /sys/class/net | grep -c eth'").out, "1\n");
+  // --network container:web shares its namespace.
+  EXPECT_EQ(docker("run --rm --network container:web busybox wget -q -O - http://127.0.0.1/").out,
+            "hi from web\n");
+  auto missing = docker("run --pull never --rm --network nosuchnet busybox true");
+  EXPECT_NE(missing.err.find("network nosuchnet not found"), std::string::npos) << missing.err;
+  std::string bridge = "br-" + docker("network inspect -f '{{.Id}}' appnet").out.substr(0, 12);
+  ASSERT_EQ(docker("rm -f web").status, 0);
+  ASSERT_EQ(docker("network rm appnet backnet").status, 0);
+  EXPECT_EQ(sh("ip link show " + bridge + " 2>&1 >/dev/null | grep -c 'does not exist'").out, "1\n");
+  EXPECT_EQ(sh("ls /run/berth/netns | wc -l").out, "0\n");
 }
 
 TEST_F(EngineTest, PythonSdkRunsContainers) {

@@ -28,5 +28,7 @@ void add_image_routes(Router& r, DaemonContext& ctx);
 void add_container_routes(Router& r, DaemonContext& ctx);
 // /volumes/...: create, list (dangling filter), inspect, DELETE (409 in use), prune.
 void add_volume_routes(Router& r, DaemonContext& ctx);
+// /networks/...: list, inspect, create, connect, disconnect, DELETE, prune.
+void add_network_routes(Router& r, DaemonContext& ctx);
 
 }  // namespace berth::api
