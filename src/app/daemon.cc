@@ -90,6 +90,7 @@ int daemon_main(int argc, char** argv) {
   api::add_container_routes(router, ctx);
   api::add_volume_routes(router, ctx);
   api::add_network_routes(router, ctx);
+  api::add_container_file_routes(router, ctx);
   auto server = api::Server::listen(socket, router);
   if (!server) {
     std::fprintf(stderr, "berth daemon: %s\n", server.error().message.c_str());

@@ -87,12 +87,33 @@ bool is_our_shim(pid_t pid, const std::string& id) {
 }  // namespace
 
 void Engine::Impl::detach_pending() {
-  std::vector<std::string> ids;
-  {
+  for (;;) {
+    std::string id;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (pending_detach.empty()) return;
+      id = pending_detach.back();
+      pending_detach.pop_back();
+      detaching.insert(id);
+    }
+    detach_networks(id);
     std::lock_guard<std::mutex> l(mu);
-    ids.swap(pending_detach);
+    detaching.erase(id);
+    changed();
   }
-  for (auto& id : ids) detach_networks(id);
+}
+
+void Engine::Impl::finish_detach(const std::string& id) {
+  bool mine = false;
+  {
+    std::unique_lock<std::mutex> l(mu);
+    if (auto it = std::find(pending_detach.begin(), pending_detach.end(), id); it != pending_detach.end()) {
+      pending_detach.erase(it);
+      mine = true;
+    }
+    cv.wait(l, [&] { return !detaching.count(id); });
+  }
+  if (mine) detach_networks(id);
 }
 
 Result<void> Engine::Impl::save(const Container& c) {
@@ -459,6 +480,7 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
     return tl::unexpected(e);
   };
   BERTH_TRY(fs::mkdir_all(c.dir + "/bundle", 0700));
+  s.finish_detach(c.id);  // the last run's network may still be coming down
   if (auto m = s.mount_rootfs(c); !m) return fail(m.error());
   for (auto& m : c.mounts) populate_volume(*s.vols, m, s.rootfs(c));
   // The network namespace, wired by CNI before the container exists (docker's sandbox).

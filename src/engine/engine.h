@@ -78,6 +78,15 @@ struct Container {
   std::string log_path;  // <dir>/<id>-json.log
 };
 
+// docker's ContainerPathStat (the X-Docker-Container-Path-Stat header, base64 JSON).
+struct PathStat {
+  std::string name;         // base name
+  int64_t size = 0;         // bytes
+  uint32_t mode = 0;        // Go os.FileMode bits (the CLI decodes them so)
+  std::string mtime;        // RFC 3339 nano
+  std::string link_target;  // absolute path in the container, for symlinks
+};
+
 struct LogEntry {
   std::string stream;  // "stdout" / "stderr"
   std::string time;    // RFC 3339 nano
@@ -151,6 +160,30 @@ class Engine {
   Result<UniqueFd> attach_stdin(const std::string& ref);
   // Resizes the container's terminal (rows, columns). Errors: kNotFound, kConflict (no tty).
   Result<void> resize(const std::string& ref, int rows, int cols);
+  // docker cp (moby daemon/archive.go). Paths are absolute in the container (cleaned: `..`
+  // stops at its root) and resolved inside it or inside the volume/bind mounted there; a
+  // stopped container's root is mounted for the call. Errors: kNotFound ("Could not find the
+  // file x in container y").
+  Result<PathStat> path_stat(const std::string& ref, const std::string& path);
+  // The resource at `path` as a tar (entries named by its base name, or "." for "dir/."),
+  // written to `write`. Errors: kNotFound, `write`'s.
+  Result<void> archive_get(const std::string& ref, const std::string& path,
+                           const std::function<Result<void>(const char*, size_t)>& write);
+  // Unpacks the tar file `tar_file` into the directory `path`; entries stay inside it.
+  // `copy_uid_gid`: keep the tar's owners (docker cp -a), else root's. Errors: kNotFound,
+  // kInvalidArgument (not a directory, bad tar), kPermissionDenied (read-only rootfs/volume).
+  Result<void> archive_put(const std::string& ref, const std::string& path,
+                           const std::string& tar_file, bool copy_uid_gid);
+  // docker export: the root file system (without volumes) as a tar. Errors: kNotFound.
+  Result<void> export_rootfs(const std::string& ref,
+                             const std::function<Result<void>(const char*, size_t)>& write);
+  // docker diff: (kind, path) with kind 0 changed, 1 added, 2 deleted (moby's ChangeType),
+  // sorted by path. Errors: kNotFound.
+  Result<std::vector<std::pair<int, std::string>>> changes(const std::string& ref);
+  // docker stats: one sample in the Engine API's ContainerStats shape (cpu_stats in ns with
+  // system_cpu_usage, memory_stats in bytes, pids, blkio, networks); zeros for a container that
+  // is not running; precpu_stats is the caller's (the previous sample). Errors: kNotFound.
+  Result<Json> stats(const std::string& ref);
   // docker network connect: `endpoint_config` is docker's EndpointSettings (Aliases,
   // IPAMConfig.IPv4Address); a running container gets the interface at once. Errors:
   // kNotFound, kPermissionDenied (already connected; host, none or container: mode),

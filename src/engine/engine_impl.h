@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct Engine::Impl {
   std::map<std::string, int> followers;      // attach/logs -f streams per container
   std::map<std::string, int> removed_codes;  // exit codes of removed containers (for wait)
   std::vector<std::string> pending_detach;   // networks of exited containers to tear down
+  std::set<std::string> detaching;           // ... and those being torn down now
   std::map<std::string, ExecState> execs;    // docker exec instances (gone with the container)
   std::vector<int> wake_fds;                 // eventfds of log followers, written on changes
   Engine* self = nullptr;
@@ -57,6 +59,13 @@ struct Engine::Impl {
   void finish(Container& c);
   // Tears down the networks finish() queued; called without the lock (CNI takes time).
   void detach_pending();
+  // Waits until container `id`'s last network is down (tearing it down here when still
+  // queued): a start must not race the teardown of the run before.
+  void finish_detach(const std::string& id);
+  // copy.cc. Runs `fn` with the container's root file system mounted (a stopped container's
+  // for the call), frozen meanwhile when it runs and `freeze`. Errors: kNotFound, fn's.
+  Result<void> with_rootfs(const std::string& ref, bool freeze,
+                           const std::function<Result<void>(const Container&)>& fn);
   // networking.cc. The container's EndpointsConfig from NetworkingConfig and NetworkMode,
   // checked against the networks. Errors: kNotFound (network or container), kInvalidArgument.
   Result<Json> networking_for_create(const Json& host_config, const Json& body);

@@ -48,6 +48,12 @@ ReadFn file_reader(const std::string& path);
 // Errors: kNotFound, kPermissionDenied, and the errors of `write`.
 Result<void> write_layer(const std::string& dir, bool overlay_upper, const WriteFn& write);
 
+// The file or directory at `path` (not followed when a symlink) as a tar whose entries are
+// named `name`, `name/child`, ...: docker's archive of one resource (moby pkg/archive
+// TarResourceRebase, for `docker cp` and the builder's COPY). Errors: kNotFound,
+// kPermissionDenied, and the errors of `write`.
+Result<void> write_resource(const std::string& path, const std::string& name, const WriteFn& write);
+
 // Decompresses a layer blob (any compression) to `write`; returns the digest of the
 // uncompressed bytes (the diff_id). Errors: kInvalidArgument (unknown format), kDataLoss.
 Result<std::string> decompress(const ReadFn& read, const WriteFn& write);

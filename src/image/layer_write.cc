@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,15 @@ struct EntryFree {
 class TarWriter {
  public:
   TarWriter(archive* a, WriteCtx& ctx, bool overlay) : a_(a), ctx_(ctx), overlay_(overlay) {}
+
+  // The file or directory at `host` as the entry `rel`, then its contents below it.
+  Result<void> resource(const std::string& host, const std::string& rel) {
+    struct stat st {};
+    if (::lstat(host.c_str(), &st) < 0) return sys_error(errno, "stat `" + host + "`");
+    BERTH_TRY(add(host, rel, st));
+    if (S_ISDIR(st.st_mode)) BERTH_TRY(walk(host, rel));
+    return {};
+  }
 
   Result<void> walk(const std::string& host, const std::string& rel) {
     DIR* d = ::opendir(host.c_str());
@@ -182,7 +192,11 @@ class TarWriter {
 
 }  // namespace
 
-Result<void> write_layer(const std::string& dir, bool overlay_upper, const WriteFn& write) {
+namespace {
+
+// A PAX tar to `write` of what `fill` adds.
+Result<void> write_tar(const WriteFn& write, bool overlay_upper,
+                       const std::function<Result<void>(TarWriter&)>& fill) {
   std::unique_ptr<archive, int (*)(archive*)> a(archive_write_new(), archive_write_free);
   archive_write_set_format_pax_restricted(a.get());
   archive_write_add_filter_none(a.get());
@@ -192,13 +206,23 @@ Result<void> write_layer(const std::string& dir, bool overlay_upper, const Write
     return make_error(Errc::kInternal, "open layer writer");
   }
   TarWriter w(a.get(), ctx, overlay_upper);
-  BERTH_TRY(w.walk(dir, ""));
+  BERTH_TRY(fill(w));
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     if (ctx.error) return tl::unexpected(*ctx.error);
     const char* msg = archive_error_string(a.get());
     return make_error(Errc::kInternal, std::string("finish layer: ") + (msg ? msg : "failed"));
   }
   return {};
+}
+
+}  // namespace
+
+Result<void> write_layer(const std::string& dir, bool overlay_upper, const WriteFn& write) {
+  return write_tar(write, overlay_upper, [&](TarWriter& w) { return w.walk(dir, ""); });
+}
+
+Result<void> write_resource(const std::string& path, const std::string& name, const WriteFn& write) {
+  return write_tar(write, false, [&](TarWriter& w) { return w.resource(path, name); });
 }
 
 }  // namespace berth::image

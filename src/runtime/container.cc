@@ -444,6 +444,12 @@ Result<std::vector<pid_t>> Runtime::pids(const std::string& id) const {
   return cgroup::Manager(layout, st.cgroup_path).pids();
 }
 
+Result<cgroup::Stats> Runtime::stats(const std::string& id) const {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  return cgroup::Manager(layout, st.cgroup_path).stats();
+}
+
 Result<int> parse_signal(const std::string& name) {
   if (auto n = str::parse_int(name)) {
     if (*n <= 0 || *n >= NSIG) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "runtime/cgroup/manager.h"
 #include "runtime/spec/spec.h"
 #include "runtime/state/state.h"
 
@@ -80,6 +81,8 @@ class Runtime {
   Result<std::vector<ContainerInfo>> list() const;
   // Host pids of the container's processes. Errors: kNotFound.
   Result<std::vector<pid_t>> pids(const std::string& id) const;
+  // The counters of the container's cgroups (runc events --stats). Errors: kNotFound.
+  Result<cgroup::Stats> stats(const std::string& id) const;
 
  private:
   Result<int> create_container(const CreateOptions& opts, bool fifo_start, bool detach);

@@ -464,6 +464,50 @@ TEST_F(EngineTest, UserNetworkResolvesContainersByNameAndAlias) {
   EXPECT_EQ(sh("ls /run/berth/netns | wc -l").out, "0\n");
 }
 
+TEST_F(EngineTest, CopyDiffExportAndStats) {
+  busybox();
+  ASSERT_EQ(sh("mkdir -p " + dir_ + "/src/sub && echo hello > " + dir_ + "/src/a.txt && echo deep > " +
+               dir_ + "/src/sub/b.txt").status, 0);
+  ASSERT_EQ(docker("run -d --name box --memory 64m -v boxvol:/data busybox sh -c "
+                   "'mkdir -p /tmp && ln -s /etc /tmp/evil; while :; do :; done'").status, 0);
+  // docker cp in: a directory, a file into a volume, a file through a symlink that points at
+  // the container's /etc (and never the host's).
+  for (int i = 0; i < 50 && docker("exec box test -L /tmp/evil").status != 0; ++i) usleep(20000);
+  ASSERT_EQ(docker("cp " + dir_ + "/src box:/tmp/").status, 0);
+  EXPECT_EQ(docker("exec box cat /tmp/src/a.txt /tmp/src/sub/b.txt").out, "hello\ndeep\n");
+  ASSERT_EQ(docker("cp " + dir_ + "/src/a.txt box:/data/").status, 0);
+  EXPECT_EQ(docker("run --rm -v boxvol:/v busybox cat /v/a.txt").out, "hello\n");
+  ASSERT_EQ(docker("cp " + dir_ + "/src/sub/b.txt box:/tmp/evil/").status, 0);
+  EXPECT_EQ(docker("exec box cat /etc/b.txt").out, "deep\n");
+  EXPECT_FALSE(std::ifstream("/etc/b.txt").good());
+  // docker cp out: a directory, the engine's /etc/hostname, a missing path.
+  ASSERT_EQ(docker("cp box:/tmp/src " + dir_ + "/back").status, 0);
+  EXPECT_EQ(sh("cat " + dir_ + "/back/sub/b.txt").out, "deep\n");
+  std::string id = docker("inspect -f '{{.Id}}' box").out.substr(0, 12);
+  EXPECT_EQ(docker("cp box:/etc/hostname -").status, 0);
+  EXPECT_EQ(sh("DOCKER_HOST=unix://" + socket_ + " docker cp box:/etc/hostname - | tar -xO").out, id + "\n");
+  auto missing = docker("cp box:/no/such " + dir_ + "/x");
+  EXPECT_NE(missing.err.find("Could not find the file /no/such"), std::string::npos) << missing.err;
+  // docker diff and export.
+  std::string diff = docker("diff box").out;
+  EXPECT_NE(diff.find("A /tmp/src/sub/b.txt\n"), std::string::npos) << diff;
+  EXPECT_NE(diff.find("A /etc/b.txt\n"), std::string::npos) << diff;
+  EXPECT_EQ(diff.find("/etc/hostname"), std::string::npos) << diff;
+  EXPECT_EQ(sh("DOCKER_HOST=unix://" + socket_ + " docker export box | tar -t | grep -c '^tmp/src/a.txt$'").out, "1\n");
+  // docker stats: the busy loop shows as CPU, the limit as the memory limit.
+  auto stats = docker("stats --no-stream --format '{{.CPUPerc}} {{.MemUsage}} {{.PIDs}}' box");
+  ASSERT_EQ(stats.status, 0) << stats.err;
+  EXPECT_GT(std::stod(stats.out), 20.0) << stats.out;
+  EXPECT_NE(stats.out.find(" / 64MiB 1\n"), std::string::npos) << stats.out;
+  // A stopped container's files are reachable too.
+  ASSERT_EQ(docker("stop -t 0 box").status, 0);
+  ASSERT_EQ(docker("cp " + dir_ + "/src/a.txt box:/a2.txt").status, 0);
+  EXPECT_EQ(sh("DOCKER_HOST=unix://" + socket_ + " docker cp box:/a2.txt - | tar -xO").out, "hello\n");
+  EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+  ASSERT_EQ(docker("rm -v box").status, 0);
+  ASSERT_EQ(docker("volume rm boxvol").status, 0);
+}
+
 TEST_F(EngineTest, PythonSdkRunsContainers) {
   std::string py = system_python3();
   if (py.empty() || sh(py + " -c 'import docker'").status != 0) {

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 #include "api/docker/routes.h"
@@ -354,6 +355,40 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
     auto t = eng.top(ex.params()[0]);
     if (!t) return ex.error(t.error());
     ex.reply_json(200, {{"Titles", t->first}, {"Processes", t->second}});
+  });
+
+  // docker stats: a sample per second while streaming; without stream one sample whose
+  // precpu_stats is a sample taken just before (so the CLI shows CPU %), as moby's.
+  r.add("GET", "/containers/([^/]+)/stats", [&eng](Exchange& ex) {
+    bool stream = flag(ex, "stream", true);
+    bool one_shot = flag(ex, "one-shot");
+    auto first = eng.stats(ex.params()[0]);
+    if (!first) return ex.error(first.error());
+    Json prev = *first;
+    if (!stream) {
+      if (!one_shot) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        auto next = eng.stats(ex.params()[0]);
+        if (!next) return ex.error(next.error());
+        (*next)["precpu_stats"] = prev["cpu_stats"];
+        (*next)["preread"] = prev["read"];
+        return ex.reply_json(200, *next);
+      }
+      return ex.reply_json(200, prev);
+    }
+    if (!ex.begin_stream(200, "application/json")) return;
+    Json sample = prev;
+    sample["precpu_stats"] = Json::object();
+    while (ex.write(dump_json(sample) + "\n")) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      auto next = eng.stats(ex.params()[0]);
+      if (!next) break;  // removed
+      (*next)["precpu_stats"] = prev["cpu_stats"];
+      (*next)["preread"] = prev["read"];
+      prev = *next;
+      sample = *next;
+    }
+    ex.end_stream();
   });
 
   r.add("POST", "/containers/prune", [&eng](Exchange& ex) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/fs.h"
 #include "common/unique_fd.h"
 
 namespace berth::api {
@@ -129,8 +130,13 @@ class BeastExchange : public Exchange {
     return {};
   }
 
+  void set_header(const std::string& name, const std::string& value) override {
+    extra_headers_.emplace_back(name, value);
+  }
+
   template <class Msg>
   void common_headers(Msg& res) {
+    for (auto& [k, v] : extra_headers_) res.set(k, v);
     res.set(http::field::server, "Docker/berth (linux)");
     res.set("Api-Version", kApiVersion);
     res.set("Docker-Experimental", "false");
@@ -141,7 +147,7 @@ class BeastExchange : public Exchange {
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     common_headers(res);
     if (!body.empty() || status != 204) res.set(http::field::content_type, content_type);
-    res.body() = body;
+    res.body() = method_ == "HEAD" ? "" : body;  // a HEAD answer has headers only
     res.keep_alive(keep_alive());
     res.prepare_payload();
     beast::error_code ec;
@@ -215,6 +221,7 @@ class BeastExchange : public Exchange {
   std::map<std::string, std::string, beast::iless> headers_;
   std::vector<std::string> params_;
   bool keep_alive_ = false;
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
   bool answered_ = false, broken_ = false, hijacked_ = false, streaming_ = false,
        body_read_ = false;
 };
@@ -348,5 +355,32 @@ void Server::stop() {
   ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
   ::unlink(impl_->path.c_str());
 }
+
+Result<std::string> spool_body(Exchange& ex, const std::string& root) {
+  std::string dir = root + "/tmp";
+  BERTH_TRY(fs::mkdir_all(dir, 0700));
+  std::string path = dir + "/body-XXXXXX";
+  int fd = ::mkstemp(path.data());
+  if (fd < 0) return sys_error(errno, "create `" + path + "`");
+  UniqueFd guard(fd);
+  auto r = ex.body_stream([&](const char* d, size_t n) -> Result<void> {
+    while (n > 0) {
+      ssize_t w = ::write(fd, d, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return sys_error(errno, "write `" + path + "`");
+      }
+      d += w;
+      n -= static_cast<size_t>(w);
+    }
+    return {};
+  });
+  if (!r) {
+    ::unlink(path.c_str());
+    return tl::unexpected(r.error());
+  }
+  return path;
+}
+
 
 }  // namespace berth::api

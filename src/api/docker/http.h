@@ -37,6 +37,8 @@ class Exchange {
   // The body in pieces (image loads, build contexts): `sink` gets each; ends at the body's end.
   virtual Result<void> body_stream(const std::function<Result<void>(const char*, size_t)>& sink) = 0;
 
+  // A header for the response that follows (reply, begin_stream).
+  virtual void set_header(const std::string& name, const std::string& value) = 0;
   virtual void reply(int status, const std::string& body,
                      const std::string& content_type = "application/json") = 0;
   void reply_json(int status, const Json& j) { reply(status, dump_json(j) + "\n"); }
@@ -54,6 +56,10 @@ class Exchange {
 };
 
 using Handler = std::function<void(Exchange&)>;
+
+// The request body in a new temp file under `<root>/tmp` (image loads, imports, docker cp);
+// returns its path, which the caller removes. Errors: the file system's, the body's.
+Result<std::string> spool_body(Exchange& ex, const std::string& root);
 
 class Router {
  public:

@@ -65,33 +65,6 @@ std::optional<image::Credentials> registry_auth(const Exchange& ex) {
   return c;
 }
 
-// A temp file under the data root for a request body (image loads, imports).
-Result<std::string> spool_body(Exchange& ex, const std::string& root) {
-  std::string dir = root + "/tmp";
-  BERTH_TRY(fs::mkdir_all(dir, 0700));
-  std::string path = dir + "/body-XXXXXX";
-  int fd = ::mkstemp(path.data());
-  if (fd < 0) return sys_error(errno, "create `" + path + "`");
-  UniqueFd guard(fd);
-  auto r = ex.body_stream([&](const char* d, size_t n) -> Result<void> {
-    while (n > 0) {
-      ssize_t w = ::write(fd, d, n);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return sys_error(errno, "write `" + path + "`");
-      }
-      d += w;
-      n -= static_cast<size_t>(w);
-    }
-    return {};
-  });
-  if (!r) {
-    ::unlink(path.c_str());
-    return tl::unexpected(r.error());
-  }
-  return path;
-}
-
 }  // namespace
 
 void add_image_routes(Router& r, DaemonContext& ctx) {

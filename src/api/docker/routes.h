@@ -26,6 +26,8 @@ void add_image_routes(Router& r, DaemonContext& ctx);
 // /containers/...: create, start, stop, restart, kill, wait, DELETE, json, list, logs, attach,
 // prune.
 void add_container_routes(Router& r, DaemonContext& ctx);
+// /containers/{id}/archive (HEAD, GET, PUT), export, changes.
+void add_container_file_routes(Router& r, DaemonContext& ctx);
 // /volumes/...: create, list (dangling filter), inspect, DELETE (409 in use), prune.
 void add_volume_routes(Router& r, DaemonContext& ctx);
 // /networks/...: list, inspect, create, connect, disconnect, DELETE, prune.

@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +43,17 @@ Result<Layout> detect_layout();
 // Errors: kInvalidArgument (".." components, malformed systemd form).
 Result<std::string> resolve_path(const std::string& cgroups_path, const std::string& id,
                                  bool systemd);
+
+// What a cgroup has counted (runc's cgroups.Stats, in short). Bytes and nanoseconds; a limit
+// of 0 means none.
+struct Stats {
+  uint64_t cpu_total_ns = 0, cpu_user_ns = 0, cpu_system_ns = 0;
+  uint64_t throttle_periods = 0, throttled_periods = 0, throttled_ns = 0;
+  uint64_t memory_usage = 0, memory_max_usage = 0, memory_limit = 0, memory_failcnt = 0;
+  std::map<std::string, uint64_t> memory_stat;  // memory.stat as the kernel names its keys
+  uint64_t pids_current = 0, pids_limit = 0;
+  uint64_t io_read_bytes = 0, io_write_bytes = 0;  // summed over devices
+};
 
 class Manager {
  public:
@@ -79,6 +92,9 @@ class Manager {
   // Whether the cgroup is frozen (false when there is no freezer).
   bool frozen() const;
 
+  // Counters of the cgroup: each controller from its v1 hierarchy when mounted there, else
+  // from the v2 dir (stats.cc). Errors: kNotFound (the cgroup has no cpu accounting).
+  Result<Stats> stats() const;
   // Pids in the cgroup (v2 dir, else the v1 pids/memory/first hierarchy).
   std::vector<pid_t> pids() const;
   // Sends `sig` to every process in the cgroup.
