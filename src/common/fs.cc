@@ -1,5 +1,7 @@
 #include "common/fs.h"
 
+#include "common/strings.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,6 +11,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/strings.h"
 #include "common/unique_fd.h"
 
 namespace berth::fs {
@@ -157,6 +160,26 @@ std::string join(std::string_view a, std::string_view b) {
   out += '/';
   out += b;
   return out;
+}
+
+std::string clean_path(std::string_view p) {
+  if (p.empty()) return ".";
+  bool rooted = p.front() == '/';
+  std::vector<std::string> parts;
+  for (std::string& part : str::split(p, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") {
+        parts.pop_back();
+      } else if (!rooted) {
+        parts.push_back(part);
+      }
+      continue;
+    }
+    parts.push_back(std::move(part));
+  }
+  std::string out = (rooted ? "/" : "") + str::join(parts, "/");
+  return out.empty() ? "." : out;
 }
 
 }  // namespace berth::fs

@@ -40,5 +40,8 @@ std::string absolute(const std::string& path);
 
 // "a/b" + "c" with exactly one slash between.
 std::string join(std::string_view a, std::string_view b);
+// Go's filepath.Clean on '/'-separated paths: "a//b/../c/" -> "a/c", "/../x" -> "/x",
+// "" -> "."; `..` above a relative start is kept ("../a").
+std::string clean_path(std::string_view p);
 
 }  // namespace berth::fs

@@ -13,8 +13,10 @@ namespace berth::str {
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string_view trim(std::string_view s);
-// ASCII lower case (DNS names, HTTP header and platform fields).
-std::string to_lower(std::string s);
+// ASCII case mapping (DNS names, HTTP headers, platforms, Dockerfile keywords); other bytes
+// stay as they are.
+std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
 // Decimal integer; nullopt on junk or overflow.
 std::optional<int64_t> parse_int(std::string_view s);
 std::optional<uint64_t> parse_uint(std::string_view s);

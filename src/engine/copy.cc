@@ -30,20 +30,6 @@ int openat2_in_root(int dirfd, const std::string& path, int flags) {
   return static_cast<int>(::syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof how));
 }
 
-// Lexically cleaned absolute path (Go's filepath.Clean of "/" + path).
-std::string clean(const std::string& path) {
-  std::vector<std::string> parts;
-  for (auto& p : str::split(path, '/')) {
-    if (p.empty() || p == ".") continue;
-    if (p == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
-    }
-    parts.push_back(p);
-  }
-  return "/" + str::join(parts, "/");
-}
-
 // Go's os.FileMode bits for a stat mode (the CLI reads the stat header with them).
 uint32_t go_file_mode(mode_t m) {
   uint32_t out = m & 0777;
@@ -120,7 +106,7 @@ Result<void> Engine::Impl::with_rootfs(const std::string& ref, bool freeze,
 
 Result<PathStat> Engine::path_stat(const std::string& ref, const std::string& path_in) {
   PathStat out;
-  std::string path = clean(path_in);
+  std::string path = fs::clean_path("/" + path_in);
   BERTH_TRY(impl_->with_rootfs(ref, false, [&](const Container& c) -> Result<void> {
     Location loc = locate(c, impl_->rootfs(c), path);
     UniqueFd root(::open(loc.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -143,7 +129,7 @@ Result<PathStat> Engine::path_stat(const std::string& ref, const std::string& pa
       ssize_t n = ::readlinkat(dir.get(), base.c_str(), target.data(), target.size());
       if (n > 0) {
         target.resize(static_cast<size_t>(n));
-        out.link_target = clean(target.starts_with("/") ? target : path.substr(0, path.rfind('/')) + "/" + target);
+        out.link_target = fs::clean_path(target.starts_with("/") ? target : path.substr(0, path.rfind('/')) + "/" + target);
       }
     }
     return {};
@@ -153,7 +139,7 @@ Result<PathStat> Engine::path_stat(const std::string& ref, const std::string& pa
 
 Result<void> Engine::archive_get(const std::string& ref, const std::string& path_in,
                                  const std::function<Result<void>(const char*, size_t)>& write) {
-  std::string path = clean(path_in);
+  std::string path = fs::clean_path("/" + path_in);
   // "dir/." asks for the contents of dir (the CLI's "copy the contents" form).
   bool contents = path_in.ends_with("/.") || path_in == ".";
   return impl_->with_rootfs(ref, true, [&](const Container& c) -> Result<void> {
@@ -176,7 +162,7 @@ Result<void> Engine::archive_get(const std::string& ref, const std::string& path
 
 Result<void> Engine::archive_put(const std::string& ref, const std::string& path_in,
                                  const std::string& tar_file, bool copy_uid_gid) {
-  std::string path = clean(path_in);
+  std::string path = fs::clean_path("/" + path_in);
   return impl_->with_rootfs(ref, false, [&](const Container& c) -> Result<void> {
     Location loc = locate(c, impl_->rootfs(c), path);
     if (loc.read_only) {
