@@ -82,6 +82,12 @@ int daemon_main(int argc, char** argv) {
   api::DaemonContext ctx;
   ctx.images = images->get();
   ctx.engine = engine->get();
+  auto builder = build::Builder::open(*images->get(), *engine->get(), fs::absolute(data_root));
+  if (!builder) {
+    std::fprintf(stderr, "berth daemon: %s\n", builder.error().message.c_str());
+    return 1;
+  }
+  ctx.builder = builder->get();
   ctx.data_root = fs::absolute(data_root);
   ctx.insecure_registries = insecure;
   api::Router router;
@@ -91,6 +97,7 @@ int daemon_main(int argc, char** argv) {
   api::add_volume_routes(router, ctx);
   api::add_network_routes(router, ctx);
   api::add_container_file_routes(router, ctx);
+  api::add_build_routes(router, ctx);
   auto server = api::Server::listen(socket, router);
   if (!server) {
     std::fprintf(stderr, "berth daemon: %s\n", server.error().message.c_str());

@@ -1,9 +1,9 @@
 #include "common/fs.h"
 
-#include "common/strings.h"
-
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -180,6 +180,30 @@ std::string clean_path(std::string_view p) {
   }
   std::string out = (rooted ? "/" : "") + str::join(parts, "/");
   return out.empty() ? "." : out;
+}
+
+UniqueFd open_in_root(int dirfd, const std::string& path, int flags) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string p = path.empty() ? "." : path;
+  return UniqueFd(static_cast<int>(::syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof how)));
+}
+
+Result<void> mkdir_in_root(const std::string& root, const std::string& path, mode_t mode) {
+  UniqueFd rootfd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootfd) return sys_error(errno, "open `" + root + "`");
+  std::string prefix = ".";
+  for (auto& comp : str::split(path, '/')) {
+    if (comp.empty() || comp == ".") continue;
+    UniqueFd parent = open_in_root(rootfd.get(), prefix, O_PATH | O_DIRECTORY);
+    if (!parent) return sys_error(errno, "open `" + path + "`");
+    if (comp != ".." && ::mkdirat(parent.get(), comp.c_str(), mode) < 0 && errno != EEXIST) {
+      return sys_error(errno, "create `" + path + "`");
+    }
+    prefix += "/" + comp;
+  }
+  return {};
 }
 
 }  // namespace berth::fs

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 
 namespace berth::fs {
 
@@ -40,6 +41,15 @@ std::string absolute(const std::string& path);
 
 // "a/b" + "c" with exactly one slash between.
 std::string join(std::string_view a, std::string_view b);
+// `path` opened below the directory `dirfd` with openat2(RESOLVE_IN_ROOT |
+// RESOLVE_NO_MAGICLINKS): `..` and absolute symlinks stop at dirfd, so nothing in the tree can
+// lead outside it (container roots, build contexts). "" opens dirfd itself. Invalid on error,
+// with errno set.
+UniqueFd open_in_root(int dirfd, const std::string& path, int flags);
+// mkdir -p of `path` inside the directory `root`, each component resolved as open_in_root.
+// Errors: the fs's ("create `path`").
+Result<void> mkdir_in_root(const std::string& root, const std::string& path, mode_t mode = 0755);
+
 // Go's filepath.Clean on '/'-separated paths: "a//b/../c/" -> "a/c", "/../x" -> "/x",
 // "" -> "."; `..` above a relative start is kept ("../a").
 std::string clean_path(std::string_view p);

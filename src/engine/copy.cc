@@ -22,14 +22,6 @@
 namespace berth::engine {
 namespace {
 
-int openat2_in_root(int dirfd, const std::string& path, int flags) {
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  std::string p = path.empty() ? "." : path;
-  return static_cast<int>(::syscall(SYS_openat2, dirfd, p.c_str(), &how, sizeof how));
-}
-
 // Go's os.FileMode bits for a stat mode (the CLI reads the stat header with them).
 uint32_t go_file_mode(mode_t m) {
   uint32_t out = m & 0777;
@@ -113,7 +105,7 @@ Result<PathStat> Engine::path_stat(const std::string& ref, const std::string& pa
     if (!root) return sys_error(errno, "open the root of " + c.name);
     std::string base = loc.rel.substr(loc.rel.rfind('/') + 1);
     std::string parent = loc.rel.find('/') == std::string::npos ? "" : loc.rel.substr(0, loc.rel.rfind('/'));
-    UniqueFd dir(openat2_in_root(root.get(), parent, O_PATH | O_DIRECTORY));
+    UniqueFd dir(fs::open_in_root(root.get(), parent, O_PATH | O_DIRECTORY));
     struct stat st {};
     if (!dir || ::fstatat(dir.get(), loc.rel.empty() ? "" : base.c_str(), &st,
                           AT_SYMLINK_NOFOLLOW | (loc.rel.empty() ? AT_EMPTY_PATH : 0)) < 0) {
@@ -148,7 +140,7 @@ Result<void> Engine::archive_get(const std::string& ref, const std::string& path
     if (!root) return sys_error(errno, "open the root of " + c.name);
     std::string base = loc.rel.substr(loc.rel.rfind('/') + 1);
     std::string parent = loc.rel.find('/') == std::string::npos ? "" : loc.rel.substr(0, loc.rel.rfind('/'));
-    UniqueFd dir(openat2_in_root(root.get(), loc.rel.empty() ? "" : parent, O_PATH | O_DIRECTORY));
+    UniqueFd dir(fs::open_in_root(root.get(), loc.rel.empty() ? "" : parent, O_PATH | O_DIRECTORY));
     if (!dir) return make_error(Errc::kNotFound, "Could not find the file " + path_in + " in container " + c.name);
     std::string host = "/proc/self/fd/" + std::to_string(dir.get()) + (loc.rel.empty() ? "" : "/" + base);
     std::string name = contents ? "." : path == "/" ? "." : path.substr(path.rfind('/') + 1);
@@ -170,7 +162,7 @@ Result<void> Engine::archive_put(const std::string& ref, const std::string& path
     }
     UniqueFd root(::open(loc.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return sys_error(errno, "open the root of " + c.name);
-    UniqueFd dir(openat2_in_root(root.get(), loc.rel, O_PATH | O_DIRECTORY));
+    UniqueFd dir(fs::open_in_root(root.get(), loc.rel, O_PATH | O_DIRECTORY));
     if (!dir) {
       if (errno == ENOTDIR) {
         return make_error(Errc::kInvalidArgument, "extraction point is not a directory");

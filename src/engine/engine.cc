@@ -485,10 +485,15 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
   for (auto& m : c.mounts) populate_volume(*s.vols, m, s.rootfs(c));
   // The network namespace, wired by CNI before the container exists (docker's sandbox).
   if (auto att = s.attach_networks(c); !att) return fail(att.error());
+  {
+    // Known before the process runs: its first DNS question may come at once.
+    std::lock_guard<std::mutex> l(s.mu);
+    if (auto p = s.find(c.id)) (*p)->network = c.network;
+  }
   auto spec = build_spec(c, s.rootfs(c));
   if (!spec) return fail(spec.error());
   // The working dir is made when missing, as docker does, resolved inside the rootfs.
-  if (auto made = mkdir_in_root(s.rootfs(c), (*spec)["process"]["cwd"]); !made) {
+  if (auto made = fs::mkdir_in_root(s.rootfs(c), (*spec)["process"]["cwd"]); !made) {
     return fail(made.error());
   }
   s.write_name_files(c, (*spec)["hostname"]);

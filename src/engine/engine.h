@@ -87,6 +87,16 @@ struct PathStat {
   std::string link_target;  // absolute path in the container, for symlinks
 };
 
+// Output of a process: stream is "stdout" or "stderr"; false from the sink = stop sending.
+using OutputSink = std::function<Result<void>(const std::string& stream, std::string_view data)>;
+
+// A builder's RUN step (build/): a process in a root file system the builder mounted.
+struct StepOptions {
+  std::string rootfs;       // the step's mounted writable snapshot
+  Json config;              // docker Config: Cmd (argv), Env, User, WorkingDir
+  std::string network = "bridge";  // bridge, none, host (RUN --network)
+};
+
 struct LogEntry {
   std::string stream;  // "stdout" / "stderr"
   std::string time;    // RFC 3339 nano
@@ -150,9 +160,12 @@ class Engine {
   // Runs it (berth-runc exec with the container's process as the template, as runc does) and
   // streams its stdout/stderr to `sink`; returns its exit code. Errors: kNotFound,
   // kConflict (already started), the runtime's error.
-  Result<int> exec_start(const std::string& exec_id,
-                         const std::function<Result<void>(const std::string& stream,
-                                                          std::string_view data)>& sink);
+  Result<int> exec_start(const std::string& exec_id, const OutputSink& sink);
+  // Runs a builder step to completion in a container with no record (bundle, network and
+  // name files made for the run and removed after it), as the legacy builder's RUN does
+  // (moby builder/dockerfile/internals.go). Returns the exit code. Errors: kInvalidArgument
+  // (no command, unknown user), the network's and the runtime's.
+  Result<int> run_step(const StepOptions& step, const OutputSink& sink);
   Result<ExecState> exec_inspect(const std::string& exec_id) const;
   // A connection whose bytes become the running container's stdin (or terminal input); closing
   // it ends stdin when the container has StdinOnce. Errors: kNotFound, kConflict (not running

@@ -92,9 +92,11 @@ struct Engine::Impl {
   static int restart_delay(const Container& c);
 };
 
-// mkdir -p of `path` inside `root`, each component resolved with RESOLVE_IN_ROOT so that a
-// symlink in the image never leads outside it. Errors: kInvalidArgument (".."), the fs's.
-Result<void> mkdir_in_root(const std::string& root, const std::string& path);
+// Runs `argv` with stdin from /dev/null and streams its stdout/stderr to `sink` until both
+// close (a failing sink stops forwarding, not reading); `started` gets the pid. Returns the
+// exit code (128 + signal). Errors: the spawn's.
+Result<int> run_streaming(const std::vector<std::string>& argv, const OutputSink& sink,
+                          const std::function<void(pid_t)>& started);
 
 // docker's -v/--mount/--tmpfs and the image's VOLUMEs as one list of mounts (moby
 // daemon/volumes_unix.go, volume/mounts/linux_parser.go): binds need an existing absolute

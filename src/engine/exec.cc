@@ -135,9 +135,7 @@ Result<ExecState> Engine::exec_inspect(const std::string& exec_id) const {
   return it->second;
 }
 
-Result<int> Engine::exec_start(
-    const std::string& exec_id,
-    const std::function<Result<void>(const std::string&, std::string_view)>& sink) {
+Result<int> Engine::exec_start(const std::string& exec_id, const OutputSink& sink) {
   auto& s = *impl_;
   ExecState e;
   Container c;
@@ -194,9 +192,55 @@ Result<int> Engine::exec_start(
   }
   std::string pfile = c.dir + "/exec-" + exec_id + ".json";
   BERTH_TRY(fs::atomic_write(pfile, dump_json(proc), 0600));
+  std::vector<std::string> argv = {s.opts.runtime_path, "--root", s.opts.runtime_root,
+                                   "exec", "-p", pfile, c.id};
+  auto code = run_streaming(argv, sink, [&](pid_t pid) {
+    std::lock_guard<std::mutex> l(s.mu);
+    if (auto it = s.execs.find(exec_id); it != s.execs.end()) it->second.pid = pid;
+  });
+  ::unlink(pfile.c_str());
+  done(code ? *code : 126);
+  return code;
+}
+
+Result<int> Engine::run_step(const StepOptions& step, const OutputSink& sink) {
+  auto& s = *impl_;
+  Container c;
+  c.id = str::random_hex(32);
+  c.name = "build-" + c.id.substr(0, 12);
+  c.dir = s.opts.data_root + "/builds/" + c.id;
+  c.config = step.config;
+  c.host_config = {{"NetworkMode", step.network}};
+  c.networking = Json::object();
+  c.mounts = Json::array();
+  BERTH_TRY(fs::mkdir_all(c.dir + "/bundle", 0700));
+  struct Cleanup {
+    Engine::Impl& s;
+    const std::string& id;
+    const std::string& dir;
+    ~Cleanup() {
+      s.detach_networks(id);
+      (void)fs::remove_all(dir);
+    }
+  } cleanup{s, c.id, c.dir};
+  BERTH_TRY(s.attach_networks(c));
+  BERTH_ASSIGN_OR_RETURN(OrderedJson spec, build_spec(c, step.rootfs));
+  BERTH_TRY(fs::mkdir_in_root(step.rootfs, spec["process"]["cwd"]));
+  s.write_name_files(c, spec["hostname"]);
+  spec["process"]["terminal"] = false;
+  BERTH_TRY(fs::atomic_write(c.dir + "/bundle/config.json", dump_json(spec)));
+  return run_streaming({s.opts.runtime_path, "--root", s.opts.runtime_root, "run", "--bundle",
+                        c.dir + "/bundle", c.id},
+                       sink, nullptr);
+}
+
+Result<int> run_streaming(const std::vector<std::string>& argv, const OutputSink& sink,
+                          const std::function<void(pid_t)>& started) {
   int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) {
-    done(126);
+  if (::pipe2(out, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  if (::pipe2(err, O_CLOEXEC) < 0) {
+    ::close(out[0]);
+    ::close(out[1]);
     return sys_error(errno, "pipe");
   }
   posix_spawn_file_actions_t fa;
@@ -205,8 +249,6 @@ Result<int> Engine::exec_start(
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  std::vector<std::string> argv = {s.opts.runtime_path, "--root", s.opts.runtime_root,
-                                   "exec", "-p", pfile, c.id};
   auto cargv = str::c_strings(argv);
   std::vector<std::string> envs = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
   auto cenv = str::c_strings(envs);
@@ -216,15 +258,8 @@ Result<int> Engine::exec_start(
   ::close(out[1]);
   ::close(err[1]);
   UniqueFd out_r(out[0]), err_r(err[0]);
-  if (rc != 0) {
-    ::unlink(pfile.c_str());
-    done(126);
-    return sys_error(rc, "spawn " + s.opts.runtime_path);
-  }
-  {
-    std::lock_guard<std::mutex> l(s.mu);
-    if (auto it = s.execs.find(exec_id); it != s.execs.end()) it->second.pid = pid;
-  }
+  if (rc != 0) return sys_error(rc, "spawn " + argv[0]);
+  if (started) started(pid);
   pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
   char buf[32 * 1024];
   bool client_gone = false;
@@ -249,10 +284,7 @@ Result<int> Engine::exec_start(
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  ::unlink(pfile.c_str());
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  done(code);
-  return code;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace berth::engine

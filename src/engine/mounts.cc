@@ -17,28 +17,6 @@
 
 namespace berth::engine {
 
-// mkdir -p of `path` inside `root`, every component resolved with RESOLVE_IN_ROOT so that a
-// symlink in the image never leads outside it.
-Result<void> mkdir_in_root(const std::string& root, const std::string& path) {
-  UniqueFd rootfd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!rootfd) return sys_error(errno, "open `" + root + "`");
-  open_how how{};
-  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  std::string prefix = ".";
-  for (auto& comp : str::split(path, '/')) {
-    if (comp.empty() || comp == ".") continue;
-    UniqueFd parent(static_cast<int>(
-        ::syscall(SYS_openat2, rootfd.get(), prefix.c_str(), &how, sizeof how)));
-    if (!parent) return sys_error(errno, "open working dir `" + path + "`");
-    if (comp != ".." && ::mkdirat(parent.get(), comp.c_str(), 0755) < 0 && errno != EEXIST) {
-      return sys_error(errno, "create working dir `" + path + "`");
-    }
-    prefix += "/" + comp;
-  }
-  return {};
-}
-
 // docker's -v/--mount/--tmpfs and the image's VOLUMEs as one list of mounts (moby
 // daemon/volumes_unix.go, volume/mounts/linux_parser.go): binds need an existing absolute
 // source, named volumes are created on first use, paths the image declares get anonymous

@@ -115,7 +115,7 @@ Result<void> Engine::Impl::attach_networks(Container& c) {
     for (auto& name : network_order(c)) {
       BERTH_ASSIGN_OR_RETURN(NetworkRecord n, nets->get(name));
       if (n.driver != "bridge") continue;
-      Json cfg = c.networking.value(name, Json::object());
+      Json cfg = c.networking.is_object() ? c.networking.value(name, Json::object()) : Json::object();
       std::vector<PortMapping> ports;
       if (index == 0) {
         BERTH_ASSIGN_OR_RETURN(ports, port_mappings(c.config, c.host_config));
@@ -223,7 +223,8 @@ std::optional<std::vector<std::string>> Engine::Impl::dns_lookup(const std::stri
   std::lock_guard<std::mutex> l(mu);
   auto a = containers.find(asker);
   if (a == containers.end()) return std::nullopt;
-  Json mine = a->second.network.value("endpoints", Json::object());
+  const Json& an = a->second.network;
+  Json mine = an.is_object() ? an.value("endpoints", Json::object()) : Json::object();
   std::vector<std::string> ips;
   for (auto& [id, c] : containers) {
     if (c.state.status != "running" && c.state.status != "paused") continue;
@@ -233,7 +234,8 @@ std::optional<std::vector<std::string>> Engine::Impl::dns_lookup(const std::stri
       // does not).
       if (net == "bridge" || !mine.contains(net)) continue;
       std::vector<std::string> names = {str::to_lower(c.name), id.substr(0, 12)};
-      for (auto& al : string_array(c.networking.value(net, Json::object()).value("Aliases", Json()))) {
+      Json cfg = c.networking.is_object() ? c.networking.value(net, Json::object()) : Json::object();
+      for (auto& al : string_array(cfg.is_object() ? cfg.value("Aliases", Json()) : Json())) {
         names.push_back(str::to_lower(al));
       }
       if (std::find(names.begin(), names.end(), name) != names.end()) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api/docker/http.h"
+#include "build/builder.h"
 #include "engine/engine.h"
 #include "image/service.h"
 
@@ -14,6 +15,7 @@ namespace berth::api {
 struct DaemonContext {
   image::ImageService* images = nullptr;
   engine::Engine* engine = nullptr;
+  build::Builder* builder = nullptr;
   std::string data_root;
   std::vector<std::string> insecure_registries;
 };
@@ -30,6 +32,8 @@ void add_container_routes(Router& r, DaemonContext& ctx);
 void add_container_file_routes(Router& r, DaemonContext& ctx);
 // /volumes/...: create, list (dangling filter), inspect, DELETE (409 in use), prune.
 void add_volume_routes(Router& r, DaemonContext& ctx);
+// /build (the legacy builder's API) and /build/prune.
+void add_build_routes(Router& r, DaemonContext& ctx);
 // /networks/...: list, inspect, create, connect, disconnect, DELETE, prune.
 void add_network_routes(Router& r, DaemonContext& ctx);
 
