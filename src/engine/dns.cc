@@ -224,7 +224,13 @@ void DnsServer::on_query(int fd) {
   }
   // Names of ours are answered here (lookup takes the engine's lock: not under ours).
   if (q->qclass == 1 && (q->type == 1 || q->type == 28 || q->type == 255)) {
-    if (auto ips = lookup_(id, q->name)) {
+    std::optional<std::vector<std::string>> ips;
+    try {
+      ips = lookup_(id, q->name);
+    } catch (const std::exception&) {
+      // A record in an unexpected shape must not end the daemon: the name is not ours then.
+    }
+    if (ips) {
       std::string reply = dns_answer(packet, *q, q->type == 28 ? std::vector<std::string>{} : *ips, true);
       (void)::sendto(fd, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&peer), plen);
       return;

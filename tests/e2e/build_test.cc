@@ -1,0 +1,194 @@
+// Builds through the real clients: the docker CLI's legacy builder (DOCKER_BUILDKIT=0) and
+// python3-docker's images.build, both against `berth daemon` (POST /build).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "support/bundle.h"
+#include "support/process.h"
+#include "support/registry.h"
+
+namespace berth::test {
+namespace {
+
+class BuildTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root";
+    dir_ = make_temp_dir("berth-build");
+    socket_ = dir_ + "/berth.sock";
+    ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
+                               "unix://" + socket_},
+                              dir_ + "/daemon.log"));
+    for (int i = 0; i < 100 && access(socket_.c_str(), F_OK) != 0; ++i) usleep(20000);
+    ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/bin " + dir_ + "/rootfs/etc && cp /bin/busybox " +
+                 dir_ + "/rootfs/bin/ && chroot " + dir_ + "/rootfs /bin/busybox --install -s /bin" +
+                 " && echo 'root:x:0:0:root:/root:/bin/sh' > " + dir_ + "/rootfs/etc/passwd" +
+                 " && tar -C " + dir_ + "/rootfs -cf " + dir_ + "/rootfs.tar . && DOCKER_HOST=unix://" +
+                 socket_ + " docker import -c 'CMD [\"sh\"]' " + dir_ + "/rootfs.tar busybox >/dev/null")
+                  .status,
+              0);
+    ctx_ = dir_ + "/ctx";
+    ASSERT_EQ(sh("mkdir -p " + ctx_).status, 0);
+  }
+  void TearDown() override {
+    if (!dir_.empty() && daemon_.running()) {
+      docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null 2>&1");
+    }
+    daemon_.stop();
+    sh(BERTH_SOURCE_DIR "/tests/support/cleanup-bridge.sh");
+    if (!dir_.empty()) sh("rm -rf " + dir_);
+  }
+  Output docker(const std::string& args) {
+    return sh("cd " + ctx_ + " && DOCKER_BUILDKIT=0 DOCKER_HOST=unix://" + socket_ + " docker " + args);
+  }
+  void write(const std::string& rel, const std::string& text) {
+    sh("mkdir -p $(dirname " + ctx_ + "/" + rel + ")");
+    std::ofstream(ctx_ + "/" + rel) << text;
+  }
+  std::string dir_, socket_, ctx_;
+  Daemon daemon_;
+};
+
+TEST_F(BuildTest, MultiStageImageRunsAsItsUserAndTurnsHealthy) {
+  write("src/app.sh", "#!/bin/sh\necho \"app says $GREETING from $(id -un)\"\n");
+  write("Dockerfile", R"DF(# syntax=docker/dockerfile:1
+ARG BASE=busybox
+FROM ${BASE} AS build
+WORKDIR /work
+COPY src/ ./
+RUN echo compiler > /work/compiler.txt && chmod 755 app.sh
+RUN <<EOF
+echo "built $(date +%Y)" > /work/stamp
+EOF
+
+FROM busybox
+LABEL org.example.role=web \
+      org.example.tier="front end"
+ENV GREETING=hello
+RUN echo 'app:x:1000:1000::/app:/bin/sh' >> /etc/passwd
+COPY --from=build --chown=1000:1000 /work/app.sh /work/stamp /app/
+COPY <<EOF /app/motd
+welcome
+EOF
+USER app
+WORKDIR /app
+EXPOSE 8080/tcp 9090
+HEALTHCHECK --interval=1s --retries=2 CMD test -f /app/stamp
+CMD ["/app/app.sh"]
+)DF");
+  auto b = docker("build -t app:1 -t app:latest .");
+  ASSERT_EQ(b.status, 0) << b.out << b.err;
+  EXPECT_NE(b.out.find("Successfully tagged app:1\n"), std::string::npos) << b.out;
+  EXPECT_EQ(docker("run --rm app:1").out, "app says hello from app\n");
+  // Only the final stage: no compiler, the copied files owned by the app user.
+  EXPECT_NE(docker("run --rm app:1 ls /work").status, 0);
+  EXPECT_EQ(docker("run --rm app:1 sh -c 'cat /app/motd; stat -c %u /app/app.sh; pwd'").out,
+            "welcome\n1000\n/app\n");
+  EXPECT_EQ(docker("inspect -f '{{.Config.User}} {{json .Config.ExposedPorts}} "
+                   "{{index .Config.Labels \"org.example.tier\"}}' app:latest").out,
+            "app {\"8080/tcp\":{},\"9090/tcp\":{}} front end\n");
+  ASSERT_EQ(docker("run -d --name web app:1 sleep 100").status, 0);
+  std::string health;
+  for (int i = 0; i < 100 && health != "healthy\n"; ++i) {
+    usleep(100000);
+    health = docker("inspect -f '{{.State.Health.Status}}' web").out;
+  }
+  EXPECT_EQ(health, "healthy\n");
+  EXPECT_GE(std::stoi(docker("history -q app:1 | wc -l").out), 8);
+}
+
+TEST_F(BuildTest, CacheReusesUnchangedStepsAndRebuildsFromAChange) {
+  write("deps.txt", "dep-1\n");
+  write("main.txt", "v1\n");
+  write("Dockerfile",
+        "FROM busybox\nCOPY deps.txt /deps.txt\nRUN cp /deps.txt /installed\n"
+        "COPY main.txt /main.txt\nRUN cat /installed /main.txt > /out\nCMD [\"cat\", \"/out\"]\n");
+  auto first = docker("build -q -t cached .");
+  ASSERT_EQ(first.status, 0) << first.err;
+  auto again = docker("build -t cached .");
+  ASSERT_EQ(again.status, 0);
+  // Every step but FROM comes from the cache, and the image is the same.
+  EXPECT_EQ(sh("echo '" + again.out + "' | grep -c 'Using cache'").out, "5\n");
+  EXPECT_NE(again.out.find("Successfully built " + first.out.substr(7, 12)), std::string::npos)
+      << first.out << again.out;
+  // A change to main.txt reruns its COPY and what follows; the dependency step stays cached.
+  write("main.txt", "v2\n");
+  auto changed = docker("build -t cached .");
+  ASSERT_EQ(changed.status, 0);
+  EXPECT_EQ(sh("echo '" + changed.out + "' | grep -c 'Using cache'").out, "2\n") << changed.out;
+  EXPECT_EQ(docker("run --rm cached").out, "dep-1\nv2\n");
+  // --no-cache runs everything.
+  auto fresh = docker("build --no-cache -t cached .");
+  EXPECT_EQ(fresh.out.find("Using cache"), std::string::npos) << fresh.out;
+  // The cache outlives the daemon.
+  daemon_.stop();
+  ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
+                             "unix://" + socket_},
+                            dir_ + "/daemon.log"));
+  for (int i = 0; i < 100 && docker("version >/dev/null 2>&1").status != 0; ++i) usleep(20000);
+  EXPECT_EQ(sh("echo '" + docker("build -t cached .").out + "' | grep -c 'Using cache'").out, "5\n");
+}
+
+TEST_F(BuildTest, DockerignoreKeepsFilesOutOfTheContext) {
+  write("app/main.txt", "main\n");
+  write(".env", "SECRET=1\n");
+  write("out/bin.o", "object\n");
+  write("out/keep.txt", "kept\n");
+  write(".dockerignore", "# build outputs and secrets\n.env\nout/\n!out/keep.txt\n");
+  write("Dockerfile", "FROM busybox\nCOPY . /ctx\n");
+  ASSERT_EQ(docker("build -t ignored .").status, 0);
+  EXPECT_EQ(docker("run --rm ignored find /ctx -type f").out.find(".env"), std::string::npos);
+  std::string files = docker("run --rm ignored sh -c 'cd /ctx && find . -type f | sort'").out;
+  EXPECT_EQ(files, "./.dockerignore\n./Dockerfile\n./app/main.txt\n./out/keep.txt\n");
+}
+
+TEST_F(BuildTest, ArgsTargetAndThePythonSdk) {
+  write("Dockerfile",
+        "ARG VERSION=1.0\nFROM busybox AS base\nARG VERSION\nARG FLAVOUR=plain\n"
+        "RUN echo \"$VERSION $FLAVOUR\" > /version\nFROM base AS final\nRUN echo final > /stage\n");
+  ASSERT_EQ(docker("build --build-arg FLAVOUR=spicy --target base -t args .").status, 0);
+  EXPECT_EQ(docker("run --rm args cat /version").out, "1.0 spicy\n");
+  EXPECT_NE(docker("run --rm args cat /stage").status, 0);  // the target stops before it
+  auto unused = docker("build --build-arg NOPE=1 -t args2 .");
+  EXPECT_NE(unused.out.find("[Warning] One or more build-args [NOPE] were not consumed"),
+            std::string::npos) << unused.out;
+  std::string py = system_python3();
+  if (py.empty() || sh(py + " -c 'import docker'").status != 0) return;
+  std::ofstream(dir_ + "/build.py") << R"(import docker, sys
+c = docker.DockerClient(base_url="unix://" + sys.argv[1])
+img, logs = c.images.build(path=sys.argv[2], tag="sdk:1", buildargs={"VERSION": "2.0"})
+print(img.tags[0])
+print(c.containers.run("sdk:1", ["cat", "/stage", "/version"], remove=True).decode(), end="")
+)";
+  auto r = sh(py + " " + dir_ + "/build.py " + socket_ + " " + ctx_);
+  EXPECT_EQ(r.out, "sdk:1\nfinal\n2.0 plain\n") << r.err;
+}
+
+TEST_F(BuildTest, BadDockerfilesAndFailingStepsReportAndLeaveNothing) {
+  write("Dockerfile", "FROM busybox\nRUNN echo hi\n");
+  auto syntax = docker("build .");
+  EXPECT_NE(syntax.status, 0);
+  EXPECT_NE(syntax.err.find("Dockerfile:2:1: unknown instruction: RUNN (did you mean RUN?)"),
+            std::string::npos) << syntax.err;
+  write("Dockerfile", "FROM busybox\nRUN echo before && false\n");
+  auto failing = docker("build .");
+  EXPECT_NE(failing.status, 0);
+  EXPECT_NE(failing.out.find("before"), std::string::npos) << failing.out;
+  EXPECT_NE(failing.err.find("The command '/bin/sh -c echo before && false' returned a non-zero code: 1"),
+            std::string::npos) << failing.err;
+  write("Dockerfile", "FROM busybox\nCOPY missing.txt /\n");
+  auto missing = docker("build .");
+  EXPECT_NE(missing.err.find("missing.txt"), std::string::npos) << missing.err;
+  write("Dockerfile", "FROM nosuchbase:1\n");
+  EXPECT_NE(docker("build .").status, 0);
+  // No step's container, mount or namespace is left; no image was made.
+  EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+  EXPECT_EQ(sh("ls /run/berth/netns 2>/dev/null | wc -l").out, "0\n");
+  EXPECT_EQ(docker("images -q | wc -l").out, "1\n");  // busybox only
+  EXPECT_EQ(sh("ls " + dir_ + "/root/build/mnt " + dir_ + "/root/builds 2>/dev/null | grep -v : | grep -c .").out, "0\n");
+}
+
+}  // namespace
+}  // namespace berth::test
