@@ -352,6 +352,54 @@ TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
   ASSERT_EQ(docker("rm -f long short").status, 0);
 }
 
+// The issue's reliability bar: 20 containers outlive a SIGKILLed daemon with their logs
+// whole; 50 parallel `docker run -d` leave nothing behind after `docker rm -f`.
+TEST_F(EngineTest, TwentyContainersSurviveADaemonKillAndFiftyParallelRunsLeaveNothing) {
+  busybox();
+  struct Scaffolding {
+    ~Scaffolding() { sh(BERTH_SOURCE_DIR "/tests/support/cleanup-bridge.sh"); }
+  } scaffolding;
+  // Each prints a counter every 50 ms: a gap in the log would show as a missing number.
+  std::string loop = "'i=0; while [ $i -lt 100000 ]; do echo $i; i=$((i+1)); usleep 50000; done'";
+  std::string starts;
+  for (int i = 0; i < 20; ++i) {
+    starts += "DOCKER_HOST=unix://" + socket_ + " docker run -d --name c" + std::to_string(i) +
+              " busybox sh -c " + loop + " >/dev/null & ";
+  }
+  ASSERT_EQ(sh(starts + "wait").status, 0);
+  ASSERT_EQ(docker("run -d --name ends busybox sh -c 'sleep 1; exit 42'").status, 0);
+  EXPECT_EQ(docker("ps -q | wc -l").out, "21\n");
+  ::kill(daemon_.pid(), SIGKILL);
+  daemon_.stop();
+  sleep(2);
+  start_daemon();
+  EXPECT_EQ(docker("ps -q | wc -l").out, "20\n");
+  EXPECT_EQ(docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' ends").out, "exited 42\n");
+  usleep(300000);
+  for (int i = 0; i < 20; ++i) {
+    std::string name = "c" + std::to_string(i);
+    EXPECT_EQ(docker("inspect -f '{{.State.Status}}' " + name).out, "running\n");
+    // 0, 1, 2, ... without a gap across the daemon's absence.
+    auto lines = docker("logs " + name + " | awk 'NR-1 != $1 {bad=1} END {print (bad ? \"gap\" : NR > 40 ? \"whole\" : \"short\")}'").out;
+    EXPECT_EQ(lines, "whole\n") << name;
+  }
+  ASSERT_EQ(docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null").status, 0);
+
+  std::string runs;
+  for (int i = 0; i < 50; ++i) {
+    runs += "DOCKER_HOST=unix://" + socket_ + " docker run -d busybox sleep 100 >> " + dir_ + "/ids || echo fail & ";
+  }
+  EXPECT_EQ(sh(runs + "wait").out, "");
+  EXPECT_EQ(sh("wc -l < " + dir_ + "/ids").out, "50\n");
+  EXPECT_EQ(docker("ps -q | wc -l").out, "50\n");
+  ASSERT_EQ(docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null").status, 0);
+  EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+  EXPECT_EQ(sh("ls /run/berth/netns | wc -l").out, "0\n");
+  EXPECT_EQ(sh("ip -o link show type veth | wc -l").out, "0\n");
+  EXPECT_EQ(sh("ls -d /sys/fs/cgroup/*/berth/* /sys/fs/cgroup/unified/berth/* 2>/dev/null | wc -l").out, "0\n");
+  EXPECT_EQ(sh("iptables-save | grep -c -e CNI-DN- -e 'CNI-[0-9a-f]\\{24\\}'").out, "0\n");
+}
+
 TEST_F(EngineTest, BadInputGetsDockersStatusAndLeavesNothing) {
   busybox();
   // --pull never: the CLI would otherwise try Docker Hub, and tests talk to loopback only.
