@@ -35,6 +35,7 @@ struct ExecConfig {
   std::string user;              // "" = the container's
   std::string working_dir;       // "" = the container's
   bool tty = false;
+  bool attach_stdin = false;     // the client's input goes to the process (docker exec -i)
 };
 
 struct ExecState {
@@ -160,7 +161,12 @@ class Engine {
   // Runs it (berth-runc exec with the container's process as the template, as runc does) and
   // streams its stdout/stderr to `sink`; returns its exit code. Errors: kNotFound,
   // kConflict (already started), the runtime's error.
-  Result<int> exec_start(const std::string& exec_id, const OutputSink& sink);
+  // `input` (-1 = none): an fd whose bytes become the process's stdin (or terminal input), as
+  // the hijacked connection of docker exec -i; its EOF closes stdin. With Tty the process gets
+  // a terminal (the runtime's console socket) and its output arrives as "stdout" only.
+  Result<int> exec_start(const std::string& exec_id, const OutputSink& sink, int input = -1);
+  // Resizes an exec's terminal (rows, columns). Errors: kNotFound, kConflict (no tty yet).
+  Result<void> exec_resize(const std::string& exec_id, int rows, int cols);
   // Runs a builder step to completion in a container with no record (bundle, network and
   // name files made for the run and removed after it), as the legacy builder's RUN does
   // (moby builder/dockerfile/internals.go). Returns the exit code. Errors: kInvalidArgument

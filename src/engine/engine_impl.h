@@ -38,6 +38,7 @@ struct Engine::Impl {
   std::vector<std::string> pending_detach;   // networks of exited containers to tear down
   std::set<std::string> detaching;           // ... and those being torn down now
   std::map<std::string, ExecState> execs;    // docker exec instances (gone with the container)
+  std::map<std::string, int> exec_terminals;  // pty masters of running -t execs (resize)
   std::vector<int> wake_fds;                 // eventfds of log followers, written on changes
   Engine* self = nullptr;
 
@@ -95,8 +96,9 @@ struct Engine::Impl {
 // Runs `argv` with stdin from /dev/null and streams its stdout/stderr to `sink` until both
 // close (a failing sink stops forwarding, not reading); `started` gets the pid. Returns the
 // exit code (128 + signal). Errors: the spawn's.
+// With `input` >= 0 its bytes are the process's stdin (closed at its EOF); else /dev/null.
 Result<int> run_streaming(const std::vector<std::string>& argv, const OutputSink& sink,
-                          const std::function<void(pid_t)>& started);
+                          const std::function<void(pid_t)>& started, int input = -1);
 
 // docker's -v/--mount/--tmpfs and the image's VOLUMEs as one list of mounts (moby
 // daemon/volumes_unix.go, volume/mounts/linux_parser.go): binds need an existing absolute

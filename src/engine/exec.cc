@@ -4,12 +4,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -19,6 +21,7 @@
 #include "common/unique_fd.h"
 #include "engine/engine_impl.h"
 #include "engine/spec_builder.h"
+#include "runtime/console/console.h"
 #include "runtime/container.h"
 #include "shim/shim.h"
 
@@ -63,9 +66,6 @@ Result<std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>
 Result<std::string> Engine::exec_create(const std::string& ref, const ExecConfig& cfg) {
   auto& s = *impl_;
   if (cfg.cmd.empty()) return make_error(Errc::kInvalidArgument, "No exec command specified");
-  if (cfg.tty) {
-    return make_error(Errc::kNotImplemented, "exec with a TTY (-t) is not supported yet");
-  }
   std::lock_guard<std::mutex> l(s.mu);
   BERTH_ASSIGN_OR_RETURN(Container * c, s.find(ref));
   if (c->state.status != "running") {
@@ -135,7 +135,12 @@ Result<ExecState> Engine::exec_inspect(const std::string& exec_id) const {
   return it->second;
 }
 
-Result<int> Engine::exec_start(const std::string& exec_id, const OutputSink& sink) {
+Result<int> run_terminal(Engine::Impl& s, const std::string& exec_id, std::vector<std::string> argv,
+                         const std::string& pfile, const std::string& container,
+                         const OutputSink& sink, const std::function<void(pid_t)>& started,
+                         int input);
+
+Result<int> Engine::exec_start(const std::string& exec_id, const OutputSink& sink, int input) {
   auto& s = *impl_;
   ExecState e;
   Container c;
@@ -172,7 +177,7 @@ Result<int> Engine::exec_start(const std::string& exec_id, const OutputSink& sin
   }
   OrderedJson spec = parse_json(*saved, "config.json").value_or(Json::object());
   OrderedJson proc = spec.value("process", OrderedJson::object());
-  proc["terminal"] = false;
+  proc["terminal"] = e.config.tty;
   proc["args"] = e.config.cmd;
   std::vector<std::string> env = proc.value("env", std::vector<std::string>{});
   for (auto& kv : e.config.env) {
@@ -192,15 +197,127 @@ Result<int> Engine::exec_start(const std::string& exec_id, const OutputSink& sin
   }
   std::string pfile = c.dir + "/exec-" + exec_id + ".json";
   BERTH_TRY(fs::atomic_write(pfile, dump_json(proc), 0600));
-  std::vector<std::string> argv = {s.opts.runtime_path, "--root", s.opts.runtime_root,
-                                   "exec", "-p", pfile, c.id};
-  auto code = run_streaming(argv, sink, [&](pid_t pid) {
+  std::vector<std::string> argv = {s.opts.runtime_path, "--root", s.opts.runtime_root, "exec"};
+  auto started = [&](pid_t pid) {
     std::lock_guard<std::mutex> l(s.mu);
     if (auto it = s.execs.find(exec_id); it != s.execs.end()) it->second.pid = pid;
-  });
+  };
+  // The runtime's own failure to exec ("berth: exec: ...") becomes docker's exit code: 127
+  // for a missing program, 126 for one that cannot run (moby daemon/exec.go).
+  int exec_failure = 0;
+  OutputSink watch = [&](const std::string& stream, std::string_view d) -> Result<void> {
+    if (stream == "stderr" && d.starts_with("berth: exec: ")) {
+      exec_failure = d.find("not found") != std::string_view::npos ? 127 : 126;
+    }
+    return sink(stream, d);
+  };
+  Result<int> code = 0;
+  if (e.config.tty) {
+    code = run_terminal(s, exec_id, argv, pfile, c.id, watch, started, input);
+  } else {
+    argv.insert(argv.end(), {"-p", pfile, c.id});
+    code = run_streaming(argv, watch, started, e.config.attach_stdin ? input : -1);
+  }
+  if (code && *code == 1 && exec_failure) code = exec_failure;
   ::unlink(pfile.c_str());
   done(code ? *code : 126);
   return code;
+}
+
+// docker exec -t: the runtime makes the terminal in the container and sends its master over a
+// console socket (runc docs/terminals.md); the master is bridged to the client both ways.
+Result<int> run_terminal(Engine::Impl& s, const std::string& exec_id, std::vector<std::string> argv,
+                         const std::string& pfile, const std::string& container,
+                         const OutputSink& sink, const std::function<void(pid_t)>& started,
+                         int input) {
+  std::string dir = "/run/berth/exec";
+  BERTH_TRY(fs::mkdir_all(dir, 0700));
+  std::string path = dir + "/" + exec_id.substr(0, 24) + ".sock";
+  ::unlink(path.c_str());
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  if (!listener || ::bind(listener.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0 ||
+      ::listen(listener.get(), 1) < 0) {
+    return sys_error(errno, "console socket `" + path + "`");
+  }
+  struct Unlink {
+    std::string p;
+    ~Unlink() { ::unlink(p.c_str()); }
+  } unlink_socket{path};
+  argv.insert(argv.end(), {"--console-socket", path, "-p", pfile, container});
+  UniqueFd master;
+  // The runtime's own messages (a failed exec) come as its stderr; the terminal brings the rest.
+  std::string errors;
+  std::thread runtime_thread;
+  Result<int> code = 0;
+  std::atomic<bool> runtime_done{false};
+  runtime_thread = std::thread([&] {
+    code = run_streaming(argv, [&](const std::string&, std::string_view d) -> Result<void> {
+      errors.append(d);
+      return {};
+    }, started);
+    runtime_done = true;
+  });
+  pollfd lp{listener.get(), POLLIN, 0};
+  // Until the master arrives, or the runtime exits without sending one (the exec failed).
+  while (!master && !runtime_done) {
+    if (::poll(&lp, 1, 100) <= 0) continue;
+    UniqueFd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (conn) {
+      if (auto m = runtime::console::recv_fd(conn.get())) master = std::move(*m);
+    }
+    break;
+  }
+  if (master) {
+    {
+      std::lock_guard<std::mutex> l(s.mu);
+      s.exec_terminals[exec_id] = master.get();
+    }
+    pollfd fds[2] = {{master.get(), POLLIN, 0}, {input, POLLIN, 0}};
+    char buf[32 * 1024];
+    bool client_gone = false;
+    for (;;) {
+      if (::poll(fds, input >= 0 ? 2 : 1, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        ssize_t n = ::read(master.get(), buf, sizeof buf);
+        if (n <= 0) break;  // EIO: the last holder of the terminal is gone
+        if (!client_gone && !sink("stdout", std::string_view(buf, static_cast<size_t>(n)))) client_gone = true;
+      }
+      if (input >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+        ssize_t n = ::read(input, buf, sizeof buf);
+        if (n <= 0) {
+          fds[1].fd = -1;
+          input = -1;
+          continue;
+        }
+        (void)!::write(master.get(), buf, static_cast<size_t>(n));
+      }
+    }
+    std::lock_guard<std::mutex> l(s.mu);
+    s.exec_terminals.erase(exec_id);
+  }
+  runtime_thread.join();
+  if (!errors.empty()) (void)sink("stderr", errors);
+  return code;
+}
+
+Result<void> Engine::exec_resize(const std::string& exec_id, int rows, int cols) {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  if (!impl_->execs.count(exec_id)) return make_error(Errc::kNotFound, "No such exec instance: " + exec_id);
+  auto it = impl_->exec_terminals.find(exec_id);
+  if (it == impl_->exec_terminals.end()) {
+    return make_error(Errc::kConflict, "exec " + exec_id + " has no terminal");
+  }
+  winsize ws{};
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(cols);
+  if (::ioctl(it->second, TIOCSWINSZ, &ws) < 0) return sys_error(errno, "resize");
+  return {};
 }
 
 Result<int> Engine::run_step(const StepOptions& step, const OutputSink& sink) {
@@ -235,7 +352,10 @@ Result<int> Engine::run_step(const StepOptions& step, const OutputSink& sink) {
 }
 
 Result<int> run_streaming(const std::vector<std::string>& argv, const OutputSink& sink,
-                          const std::function<void(pid_t)>& started) {
+                          const std::function<void(pid_t)>& started, int input) {
+  int in[2] = {-1, -1};
+  if (input >= 0 && ::pipe2(in, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
+  UniqueFd in_r(in[0]), in_w(in[1]);
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) < 0) return sys_error(errno, "pipe");
   if (::pipe2(err, O_CLOEXEC) < 0) {
@@ -245,7 +365,11 @@ Result<int> run_streaming(const std::vector<std::string>& argv, const OutputSink
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (in_r) {
+    posix_spawn_file_actions_adddup2(&fa, in_r.get(), 0);
+  } else {
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   posix_spawn_file_actions_addclosefrom_np(&fa, 3);
@@ -258,15 +382,24 @@ Result<int> run_streaming(const std::vector<std::string>& argv, const OutputSink
   ::close(out[1]);
   ::close(err[1]);
   UniqueFd out_r(out[0]), err_r(err[0]);
+  in_r.reset();
   if (rc != 0) return sys_error(rc, "spawn " + argv[0]);
   if (started) started(pid);
-  pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
+  // stdout, stderr and, with input, the client's bytes for the process's stdin.
+  pollfd fds[3] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}, {in_w ? input : -1, POLLIN, 0}};
   char buf[32 * 1024];
   bool client_gone = false;
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    if (::poll(fds, 2, -1) < 0) {
+    if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    if (fds[2].fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t n = ::read(input, buf, sizeof buf);
+      if (n <= 0 || ::write(in_w.get(), buf, static_cast<size_t>(n)) < 0) {
+        fds[2].fd = -1;
+        in_w.reset();  // EOF of the client: the process sees the end of its stdin
+      }
     }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;

@@ -215,6 +215,25 @@ TEST_F(EngineTest, ExecRunsInTheRunningContainer) {
   ASSERT_EQ(docker("rm box").status, 0);
 }
 
+TEST_F(EngineTest, ExecWithStdinTerminalAndDockersExitCodes) {
+  busybox();
+  ASSERT_EQ(docker("run -d --name box --network none busybox sleep 100").status, 0);
+  // -i: the client's input is the process's stdin, its end closes it.
+  EXPECT_EQ(sh("echo 'piped in' | DOCKER_HOST=unix://" + socket_ + " docker exec -i box sh -c 'cat; echo end'").out,
+            "piped in\nend\n");
+  // -t: a terminal inside the container; output arrives raw with CR LF.
+  auto tty = sh("script -qec \"DOCKER_HOST=unix://" + socket_ + " docker exec -t box sh -c 'tty; exit 5'\" /dev/null");
+  EXPECT_NE(tty.out.find("/dev/pts/"), std::string::npos) << tty.out;
+  EXPECT_EQ(tty.status, 5);
+  // -it: an interactive shell reads what is typed.
+  auto it = sh("printf 'echo typed-$((6*7))\\nexit 3\\n' | script -qec \"DOCKER_HOST=unix://" + socket_ +
+               " docker exec -it box sh\" /dev/null");
+  EXPECT_NE(it.out.find("typed-42"), std::string::npos) << it.out;
+  // A program that is missing or cannot run: docker's 127 and 126.
+  EXPECT_EQ(docker("exec box nosuchcmd").status, 127);
+  EXPECT_EQ(docker("exec box /etc/passwd").status, 126);
+}
+
 TEST_F(EngineTest, VolumesKeepDataAndAreSeededFromTheImage) {
   // An image that declares VOLUME /seed and ships a file there.
   ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/seed && echo from-image > " + dir_ +

@@ -277,6 +277,7 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
     cfg.user = j->value("User", "");
     cfg.working_dir = j->value("WorkingDir", "");
     cfg.tty = j->value("Tty", false);
+    cfg.attach_stdin = j->value("AttachStdin", false);
     auto id = eng.exec_create(ex.params()[0], cfg);
     if (!id) return ex.error(id.error());
     ex.reply_json(201, {{"Id", *id}});
@@ -296,17 +297,27 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
       }).detach();
       return ex.reply(200, "");
     }
-    auto fd = ex.hijack("application/vnd.docker.multiplexed-stream");
+    // With a TTY the stream is raw (the terminal merges stdout and stderr); else framed.
+    bool tty = st->config.tty;
+    auto fd = ex.hijack(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
     if (!fd) return;
     UniqueFd sock(*fd);
-    (void)eng.exec_start(id, [&](const std::string& stream, std::string_view data) {
-      return send_all(sock.get(), frame(stream, std::string(data)));
-    });
+    (void)eng.exec_start(
+        id,
+        [&](const std::string& stream, std::string_view data) {
+          return send_all(sock.get(), tty ? std::string(data) : frame(stream, std::string(data)));
+        },
+        st->config.attach_stdin ? sock.get() : -1);
     ::shutdown(sock.get(), SHUT_RDWR);
   });
 
   r.add("POST", "/exec/([^/]+)/resize", [&eng](Exchange& ex) {
-    if (auto st = eng.exec_inspect(ex.params()[0]); !st) return ex.error(st.error());
+    auto h = str::parse_int(ex.query("h", "0")), w = str::parse_int(ex.query("w", "0"));
+    if (!h || !w) return ex.error(400, "invalid resize height/width");
+    auto st = eng.exec_inspect(ex.params()[0]);
+    if (!st) return ex.error(st.error());
+    // The CLI resizes right after start, maybe before the terminal exists: not an error.
+    (void)eng.exec_resize(ex.params()[0], static_cast<int>(*h), static_cast<int>(*w));
     ex.reply(200, "");
   });
 
@@ -324,7 +335,7 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
                           {"arguments", args},
                           {"privileged", false},
                           {"user", st->config.user}}},
-                        {"OpenStdin", false},
+                        {"OpenStdin", st->config.attach_stdin},
                         {"OpenStderr", true},
                         {"OpenStdout", true},
                         {"CanRemove", false},
