@@ -17,7 +17,7 @@ ALLOWED = {
     "compose": set(),
     "cluster": {"kube", "engine", "image"},
     "api": {"engine", "build", "image", "kube", "store"},
-    "cli": {"compose", "kube", "runtime", "image"},
+    "cli": {"compose", "kube", "runtime", "image", "build"},
     "app": None,  # anything: wiring only
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"/]+)/')

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "app/daemon.h"
+#include "cli/client_cli.h"
 #include "cli/image_cli.h"
 #include "cli/runtime_cli.h"
 
@@ -22,15 +23,21 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "daemon") == 0) {
     return berth::app::daemon_main(argc - 1, argv + 1);
   }
-  // Image commands, also after global flags (`berth --data-root D images`).
+  // Image commands (in-process on the data root), also after global flags
+  // (`berth --data-root D images`); container, network, volume and build commands (clients of
+  // the daemon, `berth -H unix://PATH ps`).
   for (int i = 1; i < argc; ++i) {
     if (argv[i][0] != '-') {
       if (berth::cli::is_image_command(argv[i])) {
         return berth::cli::image_main(argc, argv);
       }
+      if (berth::cli::is_client_command(argv[i])) {
+        return berth::cli::client_main(argc, argv);
+      }
       break;
     }
-    if (std::strcmp(argv[i], "--data-root") == 0 || std::strcmp(argv[i], "--insecure-registry") == 0) {
+    if (std::strcmp(argv[i], "--data-root") == 0 || std::strcmp(argv[i], "--insecure-registry") == 0 ||
+        std::strcmp(argv[i], "-H") == 0 || std::strcmp(argv[i], "--host") == 0) {
       ++i;
     }
   }
@@ -44,8 +51,14 @@ int main(int argc, char** argv) {
                "       berth [--data-root DIR] <pull|push|images|tag|rmi|inspect|history|save|load|"
                "import|login|logout> ...\n"
                "       berth image <verb> ..., berth system df\n"
+               "       berth [-H unix://PATH] <run|create|ps|logs|exec|stop|start|restart|kill|rm|"
+               "wait|port|top|stats|build> ...\n"
+               "       berth [-H unix://PATH] container <verb|inspect> ..., network <ls|create|rm|"
+               "inspect|prune> ..., volume <ls|create|rm|inspect|prune> ..., builder prune\n"
+               "           (clients of the daemon: -H, else $BERTH_HOST, else a unix:// $DOCKER_HOST,"
+               " else unix:///run/berth/berth.sock)\n"
                "       berth daemon [--data-root DIR] [-H unix://PATH]   (Docker Engine API)\n"
-               "       (the engine, builder, compose and cluster commands are not built yet)\n");
+               "       (the compose and cluster commands are not built yet)\n");
   return argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)
              ? 0
              : 2;
