@@ -177,6 +177,26 @@ Result<Container*> Engine::Impl::find(const std::string& ref) {
   return match;
 }
 
+void Engine::Impl::emit(const Container& c, const std::string& action,
+                        std::map<std::string, std::string> extra) {
+  Event e{"container", action, c.id, std::move(extra), 0};
+  e.attributes["name"] = c.name;
+  e.attributes["image"] = c.image;
+  if (auto l = c.config.find("Labels"); l != c.config.end() && l->is_object()) {
+    for (auto& [k, v] : l->items()) {
+      if (v.is_string()) e.attributes.emplace(k, v.get<std::string>());
+    }
+  }
+  events.emit(std::move(e));
+}
+
+Events& Engine::events() { return impl_->events; }
+
+void Engine::emit(const std::string& type, const std::string& action, const std::string& id,
+                  std::map<std::string, std::string> attributes) {
+  impl_->events.emit(Event{type, action, id, std::move(attributes), 0});
+}
+
 void Engine::Impl::changed() {
   cv.notify_all();
   uint64_t one = 1;
@@ -219,6 +239,7 @@ void Engine::Impl::finish(Container& c) {
   pending_detach.push_back(c.id);  // CNI DEL runs outside the lock (plugins take time)
   c.network = Json();
   (void)save(c);
+  emit(c, "die", {{"exitCode", std::to_string(c.state.exit_code)}});
   changed();
 }
 
@@ -437,6 +458,7 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
     return tl::unexpected(saved.error());
   }
   s.containers[c.id] = c;
+  s.emit(c, "create");
   s.changed();
   return c;
 }
@@ -587,6 +609,7 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
     p->state.error.clear();
     p->state.oom_killed = false;
     p->state.started_at = rfc3339_now();
+    s.emit(*p, "start");
     p->state.finished_at = "0001-01-01T00:00:00Z";
     (void)s.save(*p);
     s.changed();
@@ -608,6 +631,7 @@ Result<void> Engine::Impl::set_paused(const std::string& ref, bool paused) {
   runtime::Runtime rt(opts.runtime_root, [](const std::string&) {});
   BERTH_TRY(paused ? rt.pause(p->id) : rt.resume(p->id));
   p->state.status = paused ? "paused" : "running";
+  emit(*p, paused ? "pause" : "unpause");
   (void)save(*p);
   changed();
   return {};
@@ -632,8 +656,10 @@ Result<void> Engine::rename(const std::string& ref, const std::string& name_in) 
                                              "\" is already in use by container \"" + id + "\".");
     }
   }
+  std::string old = p->name;
   p->name = name;
   BERTH_TRY(s.save(*p));
+  s.emit(*p, "rename", {{"oldName", "/" + old}});
   s.changed();
   return {};
 }
@@ -657,6 +683,7 @@ Result<void> Engine::kill(const std::string& ref, int signal) {
     }
     p->state.manually_stopped = true;
     id = p->id;
+    s.emit(*p, "kill", {{"signal", std::to_string(signal)}});
   }
   runtime::Runtime rt(s.opts.runtime_root, [](const std::string&) {});
   auto r = rt.kill(id, signal, signal == SIGKILL);
@@ -729,12 +756,15 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force, bool volum
       return it == containers.end() || it->second.state.status != "running";
     });
   }
+  // Its network comes down before it is gone: the exit's teardown (maybe running on the monitor
+  // thread now) is waited for, then anything a failed start left.
+  finish_detach(c.id);
+  detach_networks(c.id);
   std::lock_guard<std::mutex> l(mu);
   auto it = containers.find(c.id);
   if (it == containers.end()) return {};
   it->second.state.status = "removing";
   unmount_rootfs(c);
-  detach_networks(c.id);
   (void)images->snapshots().remove_active(c.id);
   (void)fs::remove_all(c.dir);
   if (auto st = db.prepare("DELETE FROM containers WHERE id=?")) {
@@ -745,6 +775,7 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force, bool volum
   removed_codes[c.id] = it->second.state.exit_code;
   followers.erase(c.id);
   std::erase_if(execs, [&](auto& kv) { return kv.second.container_id == c.id; });
+  emit(it->second, "destroy");
   containers.erase(it);
   changed();
   // -v (and --rm): the container's anonymous volumes go with it; named ones stay (docker's).

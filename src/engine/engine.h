@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/json.h"
 #include "common/unique_fd.h"
+#include "engine/events.h"
 #include "engine/network.h"
 #include "engine/volumes.h"
 #include "image/service.h"
@@ -199,6 +200,11 @@ class Engine {
   // docker diff: (kind, path) with kind 0 changed, 1 added, 2 deleted (moby's ChangeType),
   // sorted by path. Errors: kNotFound.
   Result<std::vector<std::pair<int, std::string>>> changes(const std::string& ref);
+  // docker events: the daemon's event stream (events.h). `emit` records one from elsewhere
+  // (image, network and volume endpoints).
+  Events& events();
+  void emit(const std::string& type, const std::string& action, const std::string& id,
+            std::map<std::string, std::string> attributes = {});
   // docker stats: one sample in the Engine API's ContainerStats shape (cpu_stats in ns with
   // system_cpu_usage, memory_stats in bytes, pids, blkio, networks); zeros for a container that
   // is not running; precpu_stats is the caller's (the previous sample). Errors: kNotFound.

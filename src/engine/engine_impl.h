@@ -15,6 +15,7 @@
 #include "common/sqlite.h"
 #include "engine/dns.h"
 #include "engine/engine.h"
+#include "engine/events.h"
 #include "engine/network.h"
 #include "engine/volumes.h"
 
@@ -32,6 +33,7 @@ struct Engine::Impl {
   std::map<std::string, Container> containers;
   std::unique_ptr<Networks> nets;
   std::unique_ptr<DnsServer> dns;
+  Events events;
   std::unique_ptr<Volumes> vols;
   std::map<std::string, int> followers;      // attach/logs -f streams per container
   std::map<std::string, int> removed_codes;  // exit codes of removed containers (for wait)
@@ -45,6 +47,9 @@ struct Engine::Impl {
   std::string dir_of(const std::string& id) const { return opts.data_root + "/containers/" + id; }
   std::string rootfs(const Container& c) const { return c.dir + "/rootfs"; }
 
+  // A container event with docker's attributes (name, image, labels) plus `extra`.
+  void emit(const Container& c, const std::string& action,
+            std::map<std::string, std::string> extra = {});
   // Records in berth.db. Caller holds mu.
   Result<void> save(const Container& c);
   Result<void> load_all();

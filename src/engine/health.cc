@@ -97,6 +97,7 @@ void Engine::start_health_checks(const std::string& id) {
       h["Log"].push_back({{"Start", t0}, {"End", rfc3339_now()}, {"ExitCode", code},
                           {"Output", output}});
       while (h["Log"].size() > 5) h["Log"].erase(h["Log"].begin());
+      std::string before = h.value("Status", "");
       if (code == 0) {
         h["Status"] = "healthy";
         h["FailingStreak"] = 0;
@@ -104,6 +105,7 @@ void Engine::start_health_checks(const std::string& id) {
         h["FailingStreak"] = h.value("FailingStreak", 0) + 1;
         if (h["FailingStreak"].get<int>() >= retries) h["Status"] = "unhealthy";
       }
+      if (h.value("Status", "") != before) s.emit(it->second, "health_status: " + h.value("Status", ""));
       (void)s.save(it->second);
       s.changed();
     }

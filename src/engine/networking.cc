@@ -297,6 +297,7 @@ Result<void> Engine::connect(const std::string& ref, const std::string& network,
   }
   (*p)->network["endpoints"][n.name] = endpoint_json(*e);
   BERTH_TRY(s.save(**p));
+  s.events.emit(Event{"network", "connect", n.id, {{"container", c.id}, {"name", n.name}, {"type", n.driver}}, 0});
   s.changed();
   return s.serve_dns(**p);
 }
@@ -316,6 +317,7 @@ Result<void> Engine::disconnect(const std::string& ref, const std::string& netwo
     return make_error(Errc::kPermissionDenied, "container cannot be disconnected from " + name);
   }
   p->networking.erase(name);
+  s.events.emit(Event{"network", "disconnect", n ? n->id : name, {{"container", p->id}, {"name", name}}, 0});
   if (p->network.is_object() && p->network.contains("endpoints") &&
       p->network["endpoints"].contains(name)) {
     s.nets->disconnect(p->id, p->network["endpoints"][name].value("network_id", ""));

@@ -234,6 +234,27 @@ TEST_F(EngineTest, ExecWithStdinTerminalAndDockersExitCodes) {
   EXPECT_EQ(docker("exec box /etc/passwd").status, 126);
 }
 
+TEST_F(EngineTest, EventsStreamAndReplayWithFilters) {
+  busybox();
+  // A live subscriber sees what happens after it connects.
+  sh("(DOCKER_HOST=unix://" + socket_ + " timeout 5 docker events --filter type=container "
+     "--format '{{.Action}} {{.Actor.Attributes.name}}' > " + dir_ + "/live &)");
+  usleep(300000);
+  ASSERT_EQ(docker("run --name evt --network none busybox sh -c 'exit 3'").status, 3);
+  ASSERT_EQ(docker("rm evt").status, 0);
+  ASSERT_EQ(docker("volume create evvol").status, 0);
+  // Replayed from memory with since/until (whole seconds, so `until` is the next one), filtered
+  // by container, event and type.
+  EXPECT_EQ(docker("events --since 1m --until $(($(date +%s)+1)) --filter container=evt --format '{{.Action}}'").out,
+            "create\nstart\ndie\ndestroy\n");
+  EXPECT_EQ(docker("events --since 1m --until $(($(date +%s)+1)) --filter event=die --format '{{.Actor.Attributes.exitCode}}'").out,
+            "3\n");
+  EXPECT_EQ(docker("events --since 1m --until $(($(date +%s)+1)) --filter type=volume --format '{{.Action}} {{.Actor.ID}}'").out,
+            "create evvol\n");
+  for (int i = 0; i < 60 && sh("grep -c destroy " + dir_ + "/live").out != "1\n"; ++i) usleep(100000);
+  EXPECT_EQ(sh("cat " + dir_ + "/live").out, "create evt\nstart evt\ndie evt\ndestroy evt\n");
+}
+
 TEST_F(EngineTest, VolumesKeepDataAndAreSeededFromTheImage) {
   // An image that declares VOLUME /seed and ships a file there.
   ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/seed && echo from-image > " + dir_ +

@@ -1,6 +1,7 @@
 #include "api/docker/http.h"
 
 #include <grp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -128,6 +129,11 @@ class BeastExchange : public Exchange {
       if (n > 0) BERTH_TRY(sink(chunk.data(), n));
     }
     return {};
+  }
+
+  bool client_gone() override {
+    pollfd p{sock_.native_handle(), POLLRDHUP, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
   }
 
   void set_header(const std::string& name, const std::string& value) override {

@@ -50,6 +50,8 @@ class Exchange {
   virtual Result<void> begin_stream(int status, const std::string& content_type) = 0;
   virtual Result<void> write(std::string_view data) = 0;
   virtual void end_stream() = 0;
+  // Whether the client has closed its side (long streams with nothing to send check it).
+  virtual bool client_gone() = 0;
   // Answers 101 UPGRADED (Upgrade: tcp) and gives the raw socket fd to the caller, who owns
   // it from then on (docker's attach and exec start).
   virtual Result<int> hijack(const std::string& content_type) = 0;

@@ -96,6 +96,7 @@ void add_network_routes(Router& r, DaemonContext& ctx) {
     if (want.name.empty()) return ex.error(400, "network name must not be empty");
     auto n = eng.networks().create(want);
     if (!n) return ex.error(n.error());
+    eng.emit("network", "create", n->id, {{"name", n->name}, {"type", n->driver}});
     ex.reply_json(201, {{"Id", n->id}, {"Warning", ""}});
   });
 
@@ -118,8 +119,10 @@ void add_network_routes(Router& r, DaemonContext& ctx) {
   });
 
   r.add("DELETE", "/networks/([^/]+)", [&eng](Exchange& ex) {
+    auto n = eng.networks().get(ex.params()[0]);
     auto d = eng.remove_network(ex.params()[0]);
     if (!d) return ex.error(d.error());
+    eng.emit("network", "destroy", n->id, {{"name", n->name}, {"type", n->driver}});
     ex.reply(204, "");
   });
 

@@ -5,6 +5,7 @@
 
 #include "api/docker/routes.h"
 #include "image/docker_json.h"
+#include "image/filters.h"
 
 namespace berth::api {
 namespace {
@@ -19,7 +20,58 @@ std::string kernel_version() {
 
 }  // namespace
 
+namespace {
+
+// docker's since/until: unix seconds with an optional fraction ("1700000000.5"); 0 = unset.
+int64_t unix_nano(const std::string& v) {
+  if (v.empty()) return 0;
+  char* end = nullptr;
+  double s = std::strtod(v.c_str(), &end);
+  return end && *end == 0 ? static_cast<int64_t>(s * 1e9) : 0;
+}
+
+// docker events --filter (moby daemon/events/filter.go): each key must match one of its values.
+bool event_matches(const engine::Event& e, const std::map<std::string, std::vector<std::string>>& f) {
+  auto named = [&](const std::string& v) {
+    auto n = e.attributes.find("name");
+    return e.id.starts_with(v) || (n != e.attributes.end() && n->second == v);
+  };
+  for (auto& [key, values] : f) {
+    bool any = false;
+    for (auto& v : values) {
+      if (key == "type") any = any || e.type == v;
+      else if (key == "event") any = any || e.action == v || e.action.starts_with(v + ":");
+      else if (key == "container" || key == "network" || key == "volume") any = any || (e.type == key && named(v));
+      else if (key == "image") any = any || (e.attributes.count("image") && e.attributes.at("image") == v) || (e.type == "image" && e.id == v);
+      else if (key == "label") {
+        auto eq = v.find('=');
+        auto it = e.attributes.find(v.substr(0, eq));
+        any = any || (it != e.attributes.end() && (eq == std::string::npos || it->second == v.substr(eq + 1)));
+      } else {
+        any = true;  // scope, daemon, ...: nothing of ours differs by them
+      }
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void add_system_routes(Router& r, DaemonContext& ctx) {
+  r.add("GET", "/events", [&ctx](Exchange& ex) {
+    auto f = image::parse_filters_json(ex.query("filters", "{}"));
+    if (!f) return ex.error(f.error());
+    int64_t since = unix_nano(ex.query("since")), until = unix_nano(ex.query("until"));
+    if (!ex.begin_stream(200, "application/json")) return;
+    bool follow = until == 0 || until > static_cast<int64_t>(::time(nullptr)) * 1000000000;
+    ctx.engine->events().subscribe(
+        since, until, follow, [&](const engine::Event& e) { return event_matches(e, *f); },
+        [&](const engine::Event& e) { return ex.write(dump_json(engine::event_json(e)) + "\n"); },
+        [&] { return ex.client_gone(); });
+    ex.end_stream();
+  });
+
   // The classic builder is announced (Builder-Version 1) so docker build uses POST /build.
   r.add("GET", "/_ping", [](Exchange& ex) {
     ex.reply(200, ex.method() == "HEAD" ? "" : "OK", "text/plain; charset=utf-8");

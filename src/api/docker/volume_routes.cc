@@ -25,6 +25,7 @@ void add_volume_routes(Router& r, DaemonContext& ctx) {
     }
     auto v = eng.volumes().create(j->value("Name", ""), labels);
     if (!v) return ex.error(v.error());
+    eng.emit("volume", "create", v->name, {{"driver", "local"}});
     ex.reply_json(201, engine::volume_json(*v));
   });
 
@@ -56,6 +57,7 @@ void add_volume_routes(Router& r, DaemonContext& ctx) {
     }
     auto d = eng.volumes().remove(name);
     if (!d) return ex.error(d.error());
+    eng.emit("volume", "destroy", name, {{"driver", "local"}});
     ex.reply(204, "");
   });
 
