@@ -4,6 +4,7 @@
 set -euo pipefail
 build=$(cd "$1" && pwd)
 support_dir=$(cd "$(dirname "$0")/../support" && pwd)
+here=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/berth-tour-XXXXXX)
 root=$work/state
 id=web-tour-$$
@@ -16,7 +17,8 @@ cleanup() {
   if [ -n "$holder" ]; then kill "$holder" 2>/dev/null || true; fi
   if [ -n "$registry" ]; then kill "$registry" 2>/dev/null || true; wait "$registry" 2>/dev/null || true; fi
   if [ -n "$daemon" ]; then
-    DOCKER_HOST=unix://$work/berth.sock docker rm -f ticker web >/dev/null 2>&1 || true
+    DOCKER_HOST=unix://$work/berth.sock docker rm -f ticker web app >/dev/null 2>&1 || true
+    DOCKER_HOST=unix://$work/berth.sock docker network rm appnet >/dev/null 2>&1 || true
     kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true
     "$support_dir/cleanup-bridge.sh"
   fi
@@ -55,7 +57,6 @@ kill "$holder" 2>/dev/null || true
 [ "$out" = 67108864 ] || fail "podman -it --memory 64m: got '$out'"
 # Images, on a private data root and a registry on a free loopback port.
 export BERTH_DATA_ROOT=$work/images
-here=$(cd "$(dirname "$0")/../.." && pwd)
 BERTH="$build/berth" "$here/scripts/base-images" busybox >/dev/null
 grep -q '^busybox  *latest' <<<"$("$build/berth" images)" || fail "images does not list busybox"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -77,25 +78,44 @@ b rmi "$reg/tour/busybox:1" >/dev/null
 [ "$(b load -i "$work/busybox.tar")" = "Loaded image: $reg/tour/busybox:1" ] || fail "load"
 [ "$(b image inspect --format '{{.Id}} {{.RepoTags}}' "$reg/tour/busybox:1")" = "$id [\"$reg/tour/busybox:1\"]" ] || fail "inspect after load: $(b image inspect --format '{{.Id}} {{.RepoTags}}' "$reg/tour/busybox:1")"
 
-# The engine, driven by the docker CLI (same data root as above, a private socket).
+# The engine: berth's CLI and the docker CLI against a daemon on the same data root and a
+# private socket. The README publishes fixed ports; the tour takes free ones.
 "$build/berth" daemon --data-root "$BERTH_DATA_ROOT" -H "unix://$work/berth.sock" >"$work/berth.log" 2>&1 &
 daemon=$!
-export DOCKER_HOST=unix://$work/berth.sock
-for _ in $(seq 50); do docker version >/dev/null 2>&1 && break; sleep 0.1; done
+export BERTH_HOST=unix://$work/berth.sock
+for _ in $(seq 50); do curl -sf --unix-socket "$work/berth.sock" http://x/_ping >/dev/null && break; sleep 0.1; done
 b tag "$reg/tour/busybox:1" busybox
+BERTH="$build/berth" "$here/scripts/base-images" debian >/dev/null || fail "base-images debian"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+b build -t hello "$here/examples/webapp" >"$work/build.log" || fail "berth build: $(tail -5 "$work/build.log")"
+[ "$(b run --rm --entrypoint id hello)" = "uid=10001(app) gid=10001(app)" ] || fail "berth run --entrypoint id"
+b network create appnet >/dev/null || fail "network create"
+app_port=$(free_port)
+b run -d --name app --network appnet -p "$app_port:8080" hello >/dev/null || fail "berth run -d"
+grep -q ' app$' <<<"$(b ps)" || fail "berth ps does not show app"
+for _ in $(seq 50); do b logs app | grep -q listening && break; sleep 0.1; done
+b logs app | grep -q "webapp 1.0 listening on :8080" || fail "berth logs: $(b logs app)"
+[ "$(b exec app cat /etc/hostname)" = "$(b container inspect -f '{{.Config.Hostname}}' app)" ] || fail "berth exec"
+got=$(b run --rm --network appnet busybox wget -q -O - http://app:8080/health) || true
+[ "$got" = '{"status":"ok"}' ] || fail "DNS by name on appnet: '$got'"
+b stats --no-stream app | grep -q '^[0-9a-f]\{12\} *app ' || fail "berth stats"
+b rm -f app >/dev/null && b network rm appnet >/dev/null || fail "rm app / network rm"
+
+export DOCKER_HOST=unix://$work/berth.sock
+DOCKER_BUILDKIT=0 docker build -t hello "$here/examples/webapp" >"$work/docker-build.log" 2>&1 || fail "docker build: $(tail -5 "$work/docker-build.log")"
+grep -q "Using cache" "$work/docker-build.log" || fail "docker build did not reuse berth build's cache: $(cat "$work/docker-build.log")"
 [ "$(docker run --rm busybox echo hello from berth)" = "hello from berth" ] || fail "docker run"
 docker run -d --name ticker busybox sh -c 'while true; do date; sleep 1; done' >/dev/null
-grep -q ticker <<<"$(docker ps)" || fail "docker ps does not show ticker"
 for _ in $(seq 50); do [ -n "$(docker logs --tail 2 ticker)" ] && break; sleep 0.1; done
 [ "$(docker logs --tail 2 ticker | wc -l)" -ge 1 ] || fail "docker logs"
-[ "$(docker exec ticker cat /etc/hostname)" = "$(docker inspect -f '{{.Config.Hostname}}' ticker)" ] || fail "exec"
+[ "$(docker cp ticker:/etc/hostname - | tar -xO)" = "$(docker inspect -f '{{.Config.Hostname}}' ticker)" ] || fail "docker cp"
 docker stop -t 1 ticker >/dev/null && docker rm ticker >/dev/null || fail "stop/rm"
-# The README publishes 8080; the tour takes a free port so that it never collides.
-web_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+web_port=$(free_port)
 docker run -d --name web -p "$web_port:80" -v site:/www busybox sh -c 'echo hi > /www/index.html; httpd -f -p 80 -h /www' >/dev/null
 got=
 for _ in $(seq 50); do got=$(curl -s -m 2 "http://127.0.0.1:$web_port/" || true); [ -n "$got" ] && break; sleep 0.1; done
 [ "$got" = hi ] || fail "published port answered '$got'"
 docker rm -f web >/dev/null && docker volume rm site >/dev/null || fail "rm web / volume rm site"
+unset DOCKER_HOST
 
 echo "readme tour: ok"
