@@ -73,9 +73,15 @@ void add_system_routes(Router& r, DaemonContext& ctx) {
   });
 
   // The classic builder is announced (Builder-Version 1) so docker build uses POST /build.
-  r.add("GET", "/_ping", [](Exchange& ex) {
+  // Builder-Version 1: the Engine API's builder (POST /build); clients that would use BuildKit
+  // fall back to it, as with a dockerd whose BuildKit is off.
+  auto ping = [](Exchange& ex) {
+    ex.set_header("Builder-Version", "1");
+    ex.set_header("Cache-Control", "no-cache, no-store, must-revalidate");
     ex.reply(200, ex.method() == "HEAD" ? "" : "OK", "text/plain; charset=utf-8");
-  });
+  };
+  r.add("GET", "/_ping", ping);
+  r.add("HEAD", "/_ping", ping);
   r.add("GET", "/version", [](Exchange& ex) {
     ex.reply_json(200, {{"Platform", {{"Name", "berth"}}},
                         {"Components",
