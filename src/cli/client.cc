@@ -23,11 +23,13 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-std::string url_encode(std::string_view s) {
+// Percent-encoding of all but RFC 3986's unreserved characters (and ':' with `keep_colon`).
+std::string percent_encode(std::string_view s, bool keep_colon) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_colon && c == ':')) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -37,6 +39,8 @@ std::string url_encode(std::string_view s) {
   }
   return out;
 }
+
+std::string url_encode(std::string_view s) { return percent_encode(s, false); }
 
 Errc errc_of(int status) {
   switch (status) {
@@ -185,6 +189,8 @@ Error api_error(int status, std::string_view body) {
   if (msg.empty()) msg = "the daemon answered with HTTP status " + std::to_string(status);
   return Error{errc_of(status), msg, -status};
 }
+
+std::string path_escape(std::string_view s) { return percent_encode(s, true); }
 
 bool from_daemon(const Error& e) { return e.sys_errno <= -400 && e.sys_errno > -600; }
 

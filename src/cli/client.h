@@ -32,6 +32,10 @@ struct Response {
   std::string body;
 };
 
+// `s` as one segment of a request path (a container, network or volume name): percent-encoded
+// but for RFC 3986's unreserved characters and ':'.
+std::string path_escape(std::string_view s);
+
 // The daemon address: the -H value, else $BERTH_HOST, else $DOCKER_HOST, else the default
 // unix:///run/berth/berth.sock. Only unix:// addresses (a bare absolute path is taken as one).
 // Errors: kInvalidArgument for other schemes.
