@@ -398,6 +398,9 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
             source_state = done[static_cast<size_t>(fi)];
           } else if (fi >= 0) {
             return make_error(Errc::kInvalidArgument, "COPY --from=" + from + ": stage not built before this one");
+          } else if (!from.empty() && std::all_of(from.begin(), from.end(), ::isdigit)) {
+            return make_error(Errc::kInvalidArgument, "invalid from flag value " + from +
+                                                          ": stage index out of range");
           } else {
             BERTH_ASSIGN_OR_RETURN(source_state, s.from_image(from, false, out));
           }

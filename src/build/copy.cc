@@ -44,6 +44,11 @@ std::vector<std::string> list_fd(int dirfd) {
 Result<std::vector<std::string>> match_sources(int rootfd, const std::vector<std::string>& sources) {
   std::vector<std::string> out;
   for (auto& src : sources) {
+    // A source that climbs out of the context is refused, as the legacy builder does (BuildKit
+    // would clamp it to the context's root instead).
+    if (fs::clean_path(src).starts_with("..")) {
+      return make_error(Errc::kInvalidArgument, "COPY failed: forbidden path outside the build context: " + src);
+    }
     std::string rel = fs::clean_path("/" + src).substr(1);
     if (!has_glob(rel)) {
       UniqueFd f = fs::open_in_root(rootfd, rel, O_PATH | O_NOFOLLOW);

@@ -119,6 +119,11 @@ TEST_F(BuildTest, CacheReusesUnchangedStepsAndRebuildsFromAChange) {
   ASSERT_EQ(changed.status, 0);
   EXPECT_EQ(sh("echo '" + changed.out + "' | grep -c 'Using cache'").out, "2\n") << changed.out;
   EXPECT_EQ(docker("run --rm cached").out, "dep-1\nv2\n");
+  // A change to the dependency manifest reruns the install step and everything after it.
+  write("deps.txt", "dep-2\n");
+  auto deps = docker("build -t cached .");
+  EXPECT_EQ(sh("echo '" + deps.out + "' | grep -c 'Using cache'").out, "0\n") << deps.out;
+  EXPECT_EQ(docker("run --rm cached").out, "dep-2\nv2\n");
   // --no-cache runs everything.
   auto fresh = docker("build --no-cache -t cached .");
   EXPECT_EQ(fresh.out.find("Using cache"), std::string::npos) << fresh.out;
@@ -134,14 +139,36 @@ TEST_F(BuildTest, CacheReusesUnchangedStepsAndRebuildsFromAChange) {
 TEST_F(BuildTest, DockerignoreKeepsFilesOutOfTheContext) {
   write("app/main.txt", "main\n");
   write(".env", "SECRET=1\n");
+  write("node_modules/left-pad/index.js", "module.exports = 1\n");
   write("out/bin.o", "object\n");
   write("out/keep.txt", "kept\n");
-  write(".dockerignore", "# build outputs and secrets\n.env\nout/\n!out/keep.txt\n");
+  write(".dockerignore", "# build outputs and secrets\n.env\nnode_modules/\nout/\n!out/keep.txt\n");
   write("Dockerfile", "FROM busybox\nCOPY . /ctx\n");
   ASSERT_EQ(docker("build -t ignored .").status, 0);
   EXPECT_EQ(docker("run --rm ignored find /ctx -type f").out.find(".env"), std::string::npos);
   std::string files = docker("run --rm ignored sh -c 'cd /ctx && find . -type f | sort'").out;
   EXPECT_EQ(files, "./.dockerignore\n./Dockerfile\n./app/main.txt\n./out/keep.txt\n");
+}
+
+// The docker CLI and berth's CLI send the same context and options: the images match in config
+// and content (history timestamps aside), and the second build reuses the first one's cache.
+TEST_F(BuildTest, DockerCliAndBerthCliBuildTheSameImage) {
+  write("app/run.sh", "#!/bin/sh\necho run\n");
+  write(".dockerignore", "*.log\n");
+  write("debug.log", "noise\n");
+  write("Dockerfile",
+        "FROM busybox\nENV MODE=prod\nWORKDIR /srv\nCOPY . .\nRUN chmod +x app/run.sh && ls > files\n"
+        "USER 1000\nEXPOSE 80\nCMD [\"app/run.sh\"]\n");
+  ASSERT_EQ(docker("build -t fromdocker .").status, 0);
+  auto b = sh(berth_binary() + " -H unix://" + socket_ + " build --no-cache -t fromberth " + ctx_);
+  ASSERT_EQ(b.status, 0) << b.err;
+  std::string fmt = "inspect -f '{{json .Config}} {{len .RootFS.Layers}}' ";
+  EXPECT_EQ(docker(fmt + "fromdocker").out, docker(fmt + "fromberth").out);
+  std::string list = " --entrypoint sh -c 'find / -xdev -path /proc -prune -o -print | sort | md5sum; cat /srv/files'";
+  EXPECT_EQ(docker("run --rm --user 0 fromdocker" + list).out, docker("run --rm --user 0 fromberth" + list).out);
+  EXPECT_EQ(docker("run --rm fromberth cat /srv/files").out, "Dockerfile\napp\nfiles\n");  // no debug.log
+  auto again = sh(berth_binary() + " -H unix://" + socket_ + " build -q -t fromberth " + ctx_);
+  EXPECT_EQ(again.out.substr(0, 71), docker("inspect -f '{{.Id}}' fromberth").out.substr(0, 71));
 }
 
 TEST_F(BuildTest, ArgsTargetAndThePythonSdk) {
@@ -183,6 +210,21 @@ TEST_F(BuildTest, BadDockerfilesAndFailingStepsReportAndLeaveNothing) {
   EXPECT_NE(missing.err.find("missing.txt"), std::string::npos) << missing.err;
   write("Dockerfile", "FROM nosuchbase:1\n");
   EXPECT_NE(docker("build .").status, 0);
+  // The reference's other bad inputs, each with its line or its reason.
+  write("Dockerfile", "FROM busybox\nRUN <<EOF\necho never ends\n");
+  auto heredoc = docker("build .");
+  EXPECT_NE(heredoc.status, 0);
+  EXPECT_NE(heredoc.err.find("Dockerfile:2:"), std::string::npos) << heredoc.err;
+  write("Dockerfile", "FROM busybox\nSHELL [\"/bin/sh\", \n");
+  auto json = docker("build .");
+  EXPECT_NE(json.err.find("Dockerfile:2:1:"), std::string::npos) << json.err;
+  write("Dockerfile", "FROM busybox\nCOPY ../outside.txt /\n");
+  auto outside = docker("build .");
+  EXPECT_NE(outside.err.find("forbidden path outside the build context: ../outside.txt"),
+            std::string::npos) << outside.err;
+  write("Dockerfile", "FROM busybox AS one\nFROM busybox\nCOPY --from=5 /etc/passwd /p\n");
+  auto stage = docker("build .");
+  EXPECT_NE(stage.err.find("invalid from flag value 5"), std::string::npos) << stage.err;
   // No step's container, mount or namespace is left; no image was made.
   EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
   EXPECT_EQ(sh("ls /run/berth/netns 2>/dev/null | wc -l").out, "0\n");
