@@ -12,6 +12,7 @@
 
 #include "build/copy.h"
 #include "build/dockerfile.h"
+#include "build/dockerignore.h"
 #include "common/digest.h"
 #include "common/fs.h"
 #include "common/strings.h"
@@ -259,6 +260,20 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
   BERTH_ASSIGN_OR_RETURN(std::string text, fs::read_file("/proc/self/fd/" + std::to_string(dffd.get())));
   std::string file = o.dockerfile.substr(o.dockerfile.rfind('/') + 1);
   BERTH_ASSIGN_OR_RETURN(Dockerfile df, parse_dockerfile(text, file));
+  // In place, the context's .dockerignore is ours to apply; the Dockerfile and .dockerignore
+  // stay in, as the docker CLI always sends them.
+  std::optional<IgnoreMatcher> ignore;
+  if (o.in_place) {
+    std::string file_path = find_ignore_file(o.context_dir, o.context_dir + "/" + o.dockerfile);
+    std::vector<std::string> patterns;
+    if (!file_path.empty()) {
+      BERTH_ASSIGN_OR_RETURN(std::string ig, fs::read_file(file_path));
+      patterns = parse_dockerignore(ig);
+    }
+    patterns.push_back("!" + o.dockerfile);
+    patterns.push_back("!.dockerignore");
+    BERTH_ASSIGN_OR_RETURN(ignore, IgnoreMatcher::create(patterns));
+  }
 
   // Which stages the target needs: FROM <stage> and COPY --from=<stage>, transitively.
   int target = static_cast<int>(df.stages.size()) - 1;
@@ -382,6 +397,7 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
         spec.dest = sd.dest;
         spec.workdir = state.cfg().value("WorkingDir", "");
         spec.is_add = in.as<AddInstruction>() != nullptr;
+        if (ignore) spec.ignore = &*ignore;
         std::string from;
         if (auto c = in.as<CopyInstruction>()) {
           spec.chown = c->chown;

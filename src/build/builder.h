@@ -36,6 +36,8 @@ struct BuildOptions {
   bool pull = false;                        // --pull: fetch FROM images even when present
   std::string network = "bridge";           // default RUN network (--network)
   bool quiet = false;                       // -q: no step output
+  // The context is read where it is (berth's contextdir): COPY/ADD apply its .dockerignore.
+  bool in_place = false;
 };
 
 // Text for the client (a line or a piece of RUN output), in order.

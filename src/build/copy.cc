@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 
 #include "common/digest.h"
@@ -41,7 +43,8 @@ std::vector<std::string> list_fd(int dirfd) {
 }
 
 // The paths (relative, cleaned; "" = the root) the sources match under the root `rootfd`.
-Result<std::vector<std::string>> match_sources(int rootfd, const std::vector<std::string>& sources) {
+Result<std::vector<std::string>> match_sources(int rootfd, const std::vector<std::string>& sources,
+                                                const IgnoreMatcher* ignore) {
   std::vector<std::string> out;
   for (auto& src : sources) {
     // A source that climbs out of the context is refused, as the legacy builder does (BuildKit
@@ -52,7 +55,7 @@ Result<std::vector<std::string>> match_sources(int rootfd, const std::vector<std
     std::string rel = fs::clean_path("/" + src).substr(1);
     if (!has_glob(rel)) {
       UniqueFd f = fs::open_in_root(rootfd, rel, O_PATH | O_NOFOLLOW);
-      if (!f) {
+      if (!f || (ignore && ignore->excluded(rel))) {
         return make_error(Errc::kInvalidArgument, "COPY failed: file not found in build context or "
                                                   "excluded by .dockerignore: stat " + src +
                                                       ": file does not exist");
@@ -68,7 +71,10 @@ Result<std::vector<std::string>> match_sources(int rootfd, const std::vector<std
         UniqueFd d = fs::open_in_root(rootfd, base, O_RDONLY | O_DIRECTORY);
         if (!d) continue;
         for (auto& n : list_fd(d.get())) {
-          if (::fnmatch(comp.c_str(), n.c_str(), 0) == 0) next.push_back(base.empty() ? n : base + "/" + n);
+          std::string path = base.empty() ? n : base + "/" + n;
+          if (::fnmatch(comp.c_str(), n.c_str(), 0) == 0 && !(ignore && ignore->excluded(path))) {
+            next.push_back(path);
+          }
         }
       }
       found.swap(next);
@@ -91,7 +97,7 @@ struct Owner {
 // One entry `name` of `src_dir` as `dst_name` in `dst_dir`, directories recursively, never
 // following a symlink; owner and mode from `o` (mode: the source's when not given).
 Result<void> copy_entry(int src_dir, const std::string& name, int dst_dir, const std::string& dst_name,
-                        const Owner& o) {
+                        const Owner& o, const std::string& rel = "", const IgnoreMatcher* ignore = nullptr) {
   struct stat st {};
   if (::fstatat(src_dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return sys_error(errno, "stat `" + name + "`");
   mode_t mode = o.mode ? *o.mode : (st.st_mode & 07777);
@@ -106,7 +112,11 @@ Result<void> copy_entry(int src_dir, const std::string& name, int dst_dir, const
     UniqueFd s(::openat(src_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     UniqueFd d(::openat(dst_dir, dst_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!s || !d) return sys_error(errno, "open `" + name + "`");
-    for (auto& n : list_fd(s.get())) BERTH_TRY(copy_entry(s.get(), n, d.get(), n, o));
+    for (auto& n : list_fd(s.get())) {
+      std::string child = rel.empty() ? n : rel + "/" + n;
+      if (ignore && ignore->excluded(child)) continue;
+      BERTH_TRY(copy_entry(s.get(), n, d.get(), n, o, child, ignore));
+    }
     (void)::fchown(d.get(), o.uid, o.gid);
     (void)::fchmod(d.get(), mode);
     (void)::futimens(d.get(), times);
@@ -165,22 +175,47 @@ bool is_archive(int fd) {
   return n >= 262 && std::string_view(reinterpret_cast<char*>(b) + 257, 5) == "ustar";
 }
 
-void hash_tree(int dirfd, const std::string& name, const std::string& rel, Sha256& h) {
+// Digests of file contents by path, size, mtime and mode: a rebuild re-reads only what changed
+// (the context arrives unpacked anew each time, so inode and ctime cannot be part of the key;
+// a same-size edit within one mtime tick is missed, as make and BuildKit's metadata cache do).
+std::string file_digest(int fd, const std::string& rel, const struct stat& st) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> cache;
+  std::string key = rel + "\n" + std::to_string(st.st_size) + "\n" + std::to_string(st.st_mtim.tv_sec) +
+                    "." + std::to_string(st.st_mtim.tv_nsec) + "\n" + std::to_string(st.st_mode);
+  {
+    std::lock_guard<std::mutex> l(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  Sha256 h;
+  char buf[64 * 1024];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) h.update(buf, static_cast<size_t>(n));
+  std::string d = h.digest();
+  std::lock_guard<std::mutex> l(mu);
+  if (cache.size() > 200000) cache.clear();
+  cache[key] = d;
+  return d;
+}
+
+void hash_tree(int dirfd, const std::string& name, const std::string& rel, Sha256& h,
+               const IgnoreMatcher* ignore) {
+  if (ignore && rel.size() > 1 && ignore->excluded(rel.substr(1))) return;
   struct stat st {};
   if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return;
-  h.update(rel + "\n" + std::to_string(st.st_mode) + "\n");
+  // The context root's own mode is not content (an uploaded context is unpacked into a
+  // directory of the daemon's, a context read in place is the user's).
+  if (name != ".") h.update(rel + "\n" + std::to_string(st.st_mode) + "\n");
   if (S_ISLNK(st.st_mode)) {
     char target[4096];
     ssize_t n = ::readlinkat(dirfd, name.c_str(), target, sizeof target);
     if (n > 0) h.update(target, static_cast<size_t>(n));
   } else if (S_ISREG(st.st_mode)) {
     UniqueFd f(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    char buf[64 * 1024];
-    for (ssize_t n; f && (n = ::read(f.get(), buf, sizeof buf)) > 0;) h.update(buf, static_cast<size_t>(n));
+    if (f) h.update(file_digest(f.get(), rel, st));
   } else if (S_ISDIR(st.st_mode)) {
     UniqueFd d(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!d) return;
-    for (auto& n : list_fd(d.get())) hash_tree(d.get(), n, rel + "/" + n, h);
+    for (auto& n : list_fd(d.get())) hash_tree(d.get(), n, rel + "/" + n, h, ignore);
   }
 }
 
@@ -197,11 +232,11 @@ std::pair<UniqueFd, std::string> parent_of(int rootfd, const std::string& rel) {
 Result<std::string> content_digest(const std::string& root, const CopySpec& spec) {
   UniqueFd rootfd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!rootfd) return sys_error(errno, "open the build context");
-  BERTH_ASSIGN_OR_RETURN(auto paths, match_sources(rootfd.get(), spec.sources));
+  BERTH_ASSIGN_OR_RETURN(auto paths, match_sources(rootfd.get(), spec.sources, spec.ignore));
   Sha256 h;
   for (auto& p : paths) {
     auto [dir, base] = parent_of(rootfd.get(), p);
-    if (dir) hash_tree(dir.get(), base, "/" + p, h);
+    if (dir) hash_tree(dir.get(), base, "/" + p, h, spec.ignore);
   }
   for (auto& f : spec.inline_files) h.update("inline " + f.name + "\n" + f.data);
   return h.digest();
@@ -210,7 +245,7 @@ Result<std::string> content_digest(const std::string& root, const CopySpec& spec
 Result<void> copy_into(const std::string& src_root, const CopySpec& spec, const std::string& dst_root) {
   UniqueFd src(::open(src_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!src) return sys_error(errno, "open the copy source");
-  BERTH_ASSIGN_OR_RETURN(auto paths, match_sources(src.get(), spec.sources));
+  BERTH_ASSIGN_OR_RETURN(auto paths, match_sources(src.get(), spec.sources, spec.ignore));
   Owner owner;
   if (!spec.chown.empty()) {
     BERTH_ASSIGN_OR_RETURN(OrderedJson u, engine::resolve_user(spec.chown, dst_root));
@@ -255,7 +290,11 @@ Result<void> copy_into(const std::string& src_root, const CopySpec& spec, const 
       if (!from) return sys_error(errno, "open `" + p + "`");
       UniqueFd into = clean_dest.empty() ? UniqueFd(::dup(dst.get()))
                                          : fs::open_in_root(dst.get(), clean_dest, O_RDONLY | O_DIRECTORY);
-      for (auto& n : list_fd(from.get())) BERTH_TRY(copy_entry(from.get(), n, into.get(), n, owner));
+      for (auto& n : list_fd(from.get())) {
+        std::string child = p.empty() ? n : p + "/" + n;
+        if (spec.ignore && spec.ignore->excluded(child)) continue;
+        BERTH_TRY(copy_entry(from.get(), n, into.get(), n, owner, child, spec.ignore));
+      }
       continue;
     }
     if (spec.is_add && S_ISREG(st.st_mode)) {
@@ -272,7 +311,7 @@ Result<void> copy_into(const std::string& src_root, const CopySpec& spec, const 
       }
     }
     BERTH_ASSIGN_OR_RETURN(auto t, target(dest_dir, base));
-    BERTH_TRY(copy_entry(sdir.get(), base, t.first.get(), t.second, owner));
+    BERTH_TRY(copy_entry(sdir.get(), base, t.first.get(), t.second, owner, p, spec.ignore));
   }
   for (auto& f : spec.inline_files) {
     BERTH_ASSIGN_OR_RETURN(auto t, target(dest_dir, f.name));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "build/dockerignore.h"
 #include "common/error.h"
 
 namespace berth::build {
@@ -25,6 +26,9 @@ struct CopySpec {
   std::string chown;    // "user[:group]", resolved in the destination's /etc/passwd
   std::string chmod;    // octal ("0755"), "" = keep the source's
   bool is_add = false;
+  // The context's .dockerignore when the source root is a context read in place (what it
+  // excludes does not exist for COPY); nullptr when the client filtered it already.
+  const IgnoreMatcher* ignore = nullptr;
 };
 
 // sha256 over the relative path, type, mode and content (or link target) of everything the

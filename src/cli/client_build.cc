@@ -375,6 +375,11 @@ int cmd_build(const Client& c, const BuildOpts& o) {
     if (!m) return fail_build("error checking context: " + m.error().message);
     ctx.matcher = std::move(*m);
   }
+  // A context directory the daemon can read is built where it is (berth's contextdir), with
+  // no upload: the daemon applies .dockerignore. BERTH_BUILD_UPLOAD=1 sends the tar instead.
+  bool in_place = !stdin_tar && o.context != "-" && ctx.extra_name.empty() && ctx.extra_content.empty() &&
+                  !std::getenv("BERTH_BUILD_UPLOAD");
+  if (in_place) q.push_back({"contextdir", ctx.dir});
   if (!dockerfile_name.empty()) q.push_back({"dockerfile", dockerfile_name});
   Json args = Json::object();
   for (auto& a : o.build_args) {
@@ -423,6 +428,8 @@ int cmd_build(const Client& c, const BuildOpts& o) {
       only.extra_in_ignore = false;
       produced = only.write(out.get());
     });
+  } else if (in_place) {
+    wr.reset();  // an empty body
   } else {
     producer = std::thread([&, w = wr.release()] {
       UniqueFd out(w);
@@ -453,7 +460,7 @@ int cmd_build(const Client& c, const BuildOpts& o) {
       if (n == 0) {
         if (producer.joinable()) producer.join();
         if (!produced) return -1;
-        if (!upload_done && !o.quiet && o.progress != "quiet") {
+        if (!upload_done && !in_place && !o.quiet && o.progress != "quiet") {
           std::printf("Sending build context to berth daemon  %s\n", human_size(double(sent)).c_str());
           std::fflush(stdout);
         }

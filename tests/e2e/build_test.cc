@@ -29,6 +29,7 @@ class BuildTest : public ::testing::Test {
                  socket_ + " docker import -c 'CMD [\"sh\"]' " + dir_ + "/rootfs.tar busybox >/dev/null")
                   .status,
               0);
+    host_before_ = container_host_state();
     ctx_ = dir_ + "/ctx";
     ASSERT_EQ(sh("mkdir -p " + ctx_).status, 0);
   }
@@ -47,7 +48,7 @@ class BuildTest : public ::testing::Test {
     sh("mkdir -p $(dirname " + ctx_ + "/" + rel + ")");
     std::ofstream(ctx_ + "/" + rel) << text;
   }
-  std::string dir_, socket_, ctx_;
+  std::string dir_, socket_, ctx_, host_before_;
   Daemon daemon_;
 };
 
@@ -227,7 +228,7 @@ TEST_F(BuildTest, BadDockerfilesAndFailingStepsReportAndLeaveNothing) {
   EXPECT_NE(stage.err.find("invalid from flag value 5"), std::string::npos) << stage.err;
   // No step's container, mount or namespace is left; no image was made.
   EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
-  EXPECT_EQ(sh("ls /run/berth/netns 2>/dev/null | wc -l").out, "0\n");
+  EXPECT_EQ(container_host_state(), host_before_);
   EXPECT_EQ(docker("images -q | wc -l").out, "1\n");  // busybox only
   EXPECT_EQ(sh("ls " + dir_ + "/root/build/mnt " + dir_ + "/root/builds 2>/dev/null | grep -v : | grep -c .").out, "0\n");
 }

@@ -236,7 +236,8 @@ TEST_F(ClientCliTest, BuildSendsTheFilteredContextAndUsesTheCache) {
   write_file(ctx + "/cache/big", "ignored\n");
   auto first = sh("cd " + ctx + " && " + berth_cmd("build --network none -t app ."));
   ASSERT_EQ(first.status, 0) << first.err << first.out;
-  EXPECT_EQ(first.out.rfind("Sending build context to berth daemon  ", 0), 0u) << first.out;
+  // The daemon reads the directory in place: nothing is uploaded.
+  EXPECT_EQ(first.out.find("Sending build context"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("Step 1/4 : FROM busybox\n"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("\nbuilding\n"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("Successfully tagged app:latest\n"), std::string::npos) << first.out;
@@ -249,6 +250,11 @@ TEST_F(ClientCliTest, BuildSendsTheFilteredContextAndUsesTheCache) {
   ASSERT_EQ(second.status, 0) << second.err;
   EXPECT_NE(second.out.find(" ---> Using cache\n"), std::string::npos) << second.out;
   EXPECT_EQ(second.out.find("\nbuilding\n"), std::string::npos) << second.out;
+  // BERTH_BUILD_UPLOAD=1 sends the filtered context as a tar, as docker does: same cache.
+  auto uploaded = sh("cd " + ctx + " && BERTH_BUILD_UPLOAD=1 " + berth_cmd("build --network none -t app ."));
+  ASSERT_EQ(uploaded.status, 0) << uploaded.err;
+  EXPECT_EQ(uploaded.out.rfind("Sending build context to berth daemon  ", 0), 0u) << uploaded.out;
+  EXPECT_NE(uploaded.out.find(" ---> Using cache\n"), std::string::npos) << uploaded.out;
   // -q: the image ID alone, the one --iidfile gets and docker sees.
   auto quiet = berth("build -q --network none --iidfile " + dir_ + "/iid -t app " + ctx);
   ASSERT_EQ(quiet.status, 0) << quiet.err;

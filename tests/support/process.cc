@@ -89,4 +89,11 @@ std::string make_temp_dir(const std::string& prefix) {
   return p ? std::string(p) : std::string();
 }
 
+std::string container_host_state() {
+  return sh("{ ls /run/berth/netns 2>/dev/null; ip -o link show type veth | awk '{print $2}'; "
+            "ls -d /sys/fs/cgroup/*/berth/* /sys/fs/cgroup/unified/berth/* 2>/dev/null; "
+            "iptables-save | grep -e CNI-DN- -e 'CNI-[0-9a-f]\\{24\\}' | grep -v '^:'; } | sort")
+      .out;
+}
+
 }  // namespace berth::test

@@ -25,4 +25,9 @@ std::vector<std::string> str_lines(const std::string& text);
 // A fresh directory under /tmp (or `base`), removed by the caller.
 std::string make_temp_dir(const std::string& prefix);
 
+// What containers hold on the host, one item per line, sorted: network namespaces under
+// /run/berth/netns, veth interfaces, berth cgroups, per-container CNI iptables rules. Tests
+// compare it before and after, so that containers of others (a running main job) do not count.
+std::string container_host_state();
+
 }  // namespace berth::test

@@ -26,6 +26,26 @@ std::map<std::string, std::string> json_map(const std::string& text) {
   return out;
 }
 
+// Runs the build and streams the legacy builder's messages, the stream already begun.
+void run_build(Exchange& ex, DaemonContext& ctx, const build::BuildOptions& o) {
+  auto send = [&](const Json& j) { (void)ex.write(dump_json(j) + "\r\n"); };
+  auto id = ctx.builder->build(o, [&](const std::string& text) { send({{"stream", text}}); });
+  if (!id) {
+    send({{"errorDetail", {{"message", id.error().message}}}, {"error", id.error().message}});
+  } else {
+    send({{"aux", {{"ID", *id}}}});
+    if (o.quiet) {
+      send({{"stream", *id + "\n"}});
+    } else {
+      send({{"stream", "Successfully built " + id->substr(7, 12) + "\n"}});
+      for (auto& t : o.tags) {
+        send({{"stream", "Successfully tagged " + t + (t.find(':') == std::string::npos ? ":latest" : "") + "\n"}});
+      }
+    }
+  }
+  ex.end_stream();
+}
+
 }  // namespace
 
 void add_build_routes(Router& r, DaemonContext& ctx) {
@@ -41,6 +61,19 @@ void add_build_routes(Router& r, DaemonContext& ctx) {
     o.quiet = flag(ex, "q");
     if (std::string n = ex.query("networkmode"); !n.empty() && n != "default") o.network = n;
     if (!ex.query("remote").empty()) return ex.error(400, "remote build contexts are not supported");
+    // berth's CLI on this machine: the context directory read in place (no upload).
+    if (std::string dir = ex.query("contextdir"); !dir.empty()) {
+      if (!dir.starts_with("/") || !fs::is_dir(dir)) {
+        return ex.error(400, "contextdir " + dir + " is not a directory the daemon can read "
+                             "(set BERTH_BUILD_UPLOAD=1 to send the context)");
+      }
+      (void)ex.body();  // empty
+      o.context_dir = dir;
+      o.in_place = true;
+      if (!ex.begin_stream(200, "application/json")) return;
+      run_build(ex, ctx, o);
+      return;
+    }
     // The context: the body (a tar, maybe compressed) unpacked into a directory of its own.
     auto body = spool_body(ex, ctx.data_root);
     if (!body) return ex.error(body.error());
@@ -60,20 +93,7 @@ void add_build_routes(Router& r, DaemonContext& ctx) {
     }
     o.context_dir = dir;
     if (!ex.begin_stream(200, "application/json")) return;
-    auto send = [&](const Json& j) { (void)ex.write(dump_json(j) + "\r\n"); };
-    auto id = ctx.builder->build(o, [&](const std::string& text) { send({{"stream", text}}); });
-    if (!id) {
-      send({{"errorDetail", {{"message", id.error().message}}}, {"error", id.error().message}});
-    } else {
-      send({{"aux", {{"ID", *id}}}});
-      if (o.quiet) {
-        send({{"stream", *id + "\n"}});
-      } else {
-        send({{"stream", "Successfully built " + id->substr(7, 12) + "\n"}});
-        for (auto& t : o.tags) send({{"stream", "Successfully tagged " + t + (t.find(':') == std::string::npos ? ":latest" : "") + "\n"}});
-      }
-    }
-    ex.end_stream();
+    run_build(ex, ctx, o);
   });
 
   r.add("POST", "/build/prune", [&ctx](Exchange& ex) {
