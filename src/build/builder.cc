@@ -329,8 +329,26 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
     out(" ---> " + short_id(state.id()) + "\n");
     Vars args;  // the ARGs this stage declared
     bool cmd_set = false;
-    for (auto& raw : stage.instructions) {
-      out("Step " + std::to_string(++step) + "/" + std::to_string(total) + " : " + raw.source + "\n");
+    // The base image's ONBUILD triggers run first, then leave the config (docker's builder).
+    std::vector<Instruction> steps;
+    size_t triggers = 0;
+    if (base_stage < 0 || static_cast<size_t>(base_stage) >= si) {
+      auto onbuild = string_array(state.cfg().value("OnBuild", Json()));
+      if (!onbuild.empty()) out("# Executing " + std::to_string(onbuild.size()) + " build trigger(s)\n");
+      for (auto& expr : onbuild) {
+        auto t = parse_dockerfile("FROM scratch\n" + expr, "ONBUILD");
+        if (!t) return make_error(Errc::kInvalidArgument, "ONBUILD trigger \"" + expr + "\" of " + bases[si].image + ": " + t.error().message);
+        for (auto& in : t->stages[0].instructions) steps.push_back(in);
+      }
+      triggers = steps.size();
+      state.cfg().erase("OnBuild");
+    }
+    steps.insert(steps.end(), stage.instructions.begin(), stage.instructions.end());
+    for (size_t n = 0; n < steps.size(); ++n) {
+      const Instruction& raw = steps[n];
+      if (n >= triggers) {
+        out("Step " + std::to_string(++step) + "/" + std::to_string(total) + " : " + raw.source + "\n");
+      }
       // Variables for expansion: the stage's ARGs, then its ENV (ENV wins, as in docker).
       Vars vars = args;
       for (auto& e : string_array(state.cfg().value("Env", Json()))) {
@@ -397,7 +415,10 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
         spec.dest = sd.dest;
         spec.workdir = state.cfg().value("WorkingDir", "");
         spec.is_add = in.as<AddInstruction>() != nullptr;
-        if (ignore) spec.ignore = &*ignore;
+        // Only the context has a .dockerignore; another stage's files are all there.
+        if (ignore && (!in.as<CopyInstruction>() || in.as<CopyInstruction>()->from.empty())) {
+          spec.ignore = &*ignore;
+        }
         std::string from;
         if (auto c = in.as<CopyInstruction>()) {
           spec.chown = c->chown;

@@ -175,14 +175,17 @@ bool is_archive(int fd) {
   return n >= 262 && std::string_view(reinterpret_cast<char*>(b) + 257, 5) == "ustar";
 }
 
-// Digests of file contents by path, size, mtime and mode: a rebuild re-reads only what changed
-// (the context arrives unpacked anew each time, so inode and ctime cannot be part of the key;
-// a same-size edit within one mtime tick is missed, as make and BuildKit's metadata cache do).
+// Digests of file contents by identity and change time (device, inode, size, mtime, ctime,
+// mode): a rebuild from a context read in place re-reads only what changed. An uploaded
+// context is unpacked anew each time (new inodes and ctimes), so it is always read: its tar
+// mtimes have whole seconds and would hide a same-second edit.
 std::string file_digest(int fd, const std::string& rel, const struct stat& st) {
   static std::mutex mu;
   static std::map<std::string, std::string> cache;
-  std::string key = rel + "\n" + std::to_string(st.st_size) + "\n" + std::to_string(st.st_mtim.tv_sec) +
-                    "." + std::to_string(st.st_mtim.tv_nsec) + "\n" + std::to_string(st.st_mode);
+  std::string key = rel + "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + "\n" +
+                    std::to_string(st.st_size) + "\n" + std::to_string(st.st_mtim.tv_sec) + "." +
+                    std::to_string(st.st_mtim.tv_nsec) + "\n" + std::to_string(st.st_ctim.tv_sec) + "." +
+                    std::to_string(st.st_ctim.tv_nsec) + "\n" + std::to_string(st.st_mode);
   {
     std::lock_guard<std::mutex> l(mu);
     if (auto it = cache.find(key); it != cache.end()) return it->second;

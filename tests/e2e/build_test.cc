@@ -172,6 +172,21 @@ TEST_F(BuildTest, DockerCliAndBerthCliBuildTheSameImage) {
   EXPECT_EQ(again.out.substr(0, 71), docker("inspect -f '{{.Id}}' fromberth").out.substr(0, 71));
 }
 
+// ONBUILD: the triggers of a base image run in the build that uses it, then leave the config.
+TEST_F(BuildTest, OnbuildTriggersRunInTheChildBuild) {
+  write("base/Dockerfile", "FROM busybox\nONBUILD COPY marker.txt /marker\nONBUILD RUN echo triggered > /ran\n");
+  ASSERT_EQ(docker("build -t onbase base").status, 0);
+  EXPECT_EQ(docker("inspect -f '{{json .Config.OnBuild}}' onbase").out,
+            "[\"COPY marker.txt /marker\",\"RUN echo triggered > /ran\"]\n");
+  write("child/marker.txt", "from the child's context\n");
+  write("child/Dockerfile", "FROM onbase\nCMD [\"cat\", \"/marker\", \"/ran\"]\n");
+  auto b = docker("build -t onchild child");
+  ASSERT_EQ(b.status, 0) << b.out << b.err;
+  EXPECT_NE(b.out.find("# Executing 2 build trigger(s)"), std::string::npos) << b.out;
+  EXPECT_EQ(docker("run --rm onchild").out, "from the child's context\ntriggered\n");
+  EXPECT_EQ(docker("inspect -f '{{json .Config.OnBuild}}' onchild").out, "null\n");
+}
+
 TEST_F(BuildTest, ArgsTargetAndThePythonSdk) {
   write("Dockerfile",
         "ARG VERSION=1.0\nFROM busybox AS base\nARG VERSION\nARG FLAVOUR=plain\n"
