@@ -422,6 +422,13 @@ Result<Container> Engine::create(const Json& body, const std::string& name_in) {
   if (auto v = cfg.find("Volumes"); v != cfg.end() && v->is_object()) volumes.update(*v);
   if (!volumes.empty()) cfg["Volumes"] = volumes;
   cfg["Image"] = image_ref;
+  {
+    // Options docker's create refuses are refused here too, before any volume or record exists.
+    Container probe;
+    probe.host_config = hc;
+    probe.config = cfg;
+    BERTH_TRY(validate_host_config(probe));
+  }
   BERTH_ASSIGN_OR_RETURN(Json mounts, resolve_mounts(*s.vols, cfg, hc));
 
   std::lock_guard<std::mutex> l(s.mu);

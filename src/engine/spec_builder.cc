@@ -216,6 +216,25 @@ Result<void> apply_process_options(OrderedJson& spec, const Container& c,
 
 }  // namespace
 
+Result<void> validate_host_config(const Container& c) {
+  OrderedJson spec = runtime::spec::default_spec_json();
+  const Json& hc = c.host_config;
+  BERTH_TRY(apply_security(spec, hc));
+  BERTH_TRY(apply_shm_size(spec, hc));
+  int64_t oom = int_field(hc, "OomScoreAdj");
+  if (oom < -1000 || oom > 1000) {
+    return invalid("Invalid value " + std::to_string(oom) + ", range for oom score adj is [-1000, 1000]");
+  }
+  if (bool_field(hc, "Init") && !fs::exists("/usr/bin/tini-static") && !fs::exists("/usr/bin/docker-init")) {
+    return invalid("--init: no init binary found (install tini)");
+  }
+  OrderedJson& linux = spec["linux"];
+  BERTH_TRY(apply_sysctls(linux, c));
+  BERTH_TRY(resources_for(hc).map([](auto&&) {}));
+  BERTH_TRY(apply_devices(linux, hc));
+  return {};
+}
+
 Result<OrderedJson> build_spec(const Container& c, const std::string& rootfs) {
   OrderedJson spec = runtime::spec::default_spec_json();
   const Json& cfg = c.config;

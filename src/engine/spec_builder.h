@@ -24,6 +24,11 @@ namespace berth::engine {
 // --security-opt, ulimit, device, sysctl or resource value; --init without tini installed).
 Result<OrderedJson> build_spec(const Container& c, const std::string& rootfs);
 
+// The HostConfig options of `c` checked as build_spec would apply them, without a root file
+// system (GroupAdd, which needs the image's /etc/group, waits for start): docker's create
+// refuses these before anything exists. Errors: as build_spec's kInvalidArgument.
+Result<void> validate_host_config(const Container& c);
+
 // runtime-spec process.user for docker's user spec ("name", "uid", "uid:gid", "name:group"),
 // looked up in the container's /etc/passwd and /etc/group under `rootfs`.
 // Errors: kInvalidArgument ("unable to find user x: no matching entries in passwd file").

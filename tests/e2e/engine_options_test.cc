@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "common/json.h"
 #include "support/bundle.h"
 #include "support/process.h"
 #include "support/registry.h"
@@ -66,12 +67,17 @@ class EngineOptionsTest : public ::testing::Test {
     EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
   }
   // Creates a container through the API (a body the docker CLI would not send) and starts it.
+  // A create the daemon refuses (docker's create-time checks) gives its message as stderr,
+  // and no container exists then.
   Output create_and_start(const std::string& body) {
     auto created = sh("curl -s -X POST -H 'Content-Type: application/json' -d '" + body +
                       "' --unix-socket " + socket_ + " http://x/v1.43/containers/create");
     auto id = created.out.find("\"Id\":\"");
-    EXPECT_NE(id, std::string::npos) << created.out;
-    if (id == std::string::npos) return created;
+    if (id == std::string::npos) {
+      EXPECT_EQ(docker("ps -aq").out, "");
+      auto j = parse_json(created.out, "create answer").value_or(Json::object());
+      return Output{1, "", j.is_object() ? j.value("message", created.out) : created.out};
+    }
     return docker("start -a " + created.out.substr(id + 6, 64));
   }
   std::string dir_, socket_;
@@ -81,6 +87,18 @@ class EngineOptionsTest : public ::testing::Test {
 // This process's /proc/self/status field (the daemon, our child, has the same).
 std::string own_status(const std::string& field) {
   return sh("grep ^" + field + ": /proc/self/status | cut -f2").out;
+}
+
+// docker's create refuses bad options: no container record is left to remove.
+TEST_F(EngineOptionsTest, BadOptionsAreRefusedAtCreate) {
+  auto caps = docker("create --network none --cap-add FOO busybox true");
+  EXPECT_NE(caps.status, 0);
+  EXPECT_NE(caps.err.find("unknown capability: \"CAP_FOO\""), std::string::npos) << caps.err;
+  auto dev = docker("create --network none --device /dev/no-such-device busybox true");
+  EXPECT_NE(dev.err.find("error gathering device information"), std::string::npos) << dev.err;
+  auto oom = docker("create --network none --oom-score-adj 5000 busybox true");
+  EXPECT_NE(oom.status, 0);
+  EXPECT_EQ(docker("ps -aq").out, "");
 }
 
 TEST_F(EngineOptionsTest, CapAddAndCapDropShapeTheCapabilitySets) {
