@@ -366,7 +366,7 @@ Result<std::vector<RemoveAction>> ImageService::remove(
     // Untag only, when other names keep the image (moby image_delete.go).
     bool other_tags = std::count_if(img.repo_tags.begin(), img.repo_tags.end(),
                                     [&](auto& t) { return t != name; }) > 0;
-    if (other_tags || (used && !force) || names_left == 0) {
+    if (other_tags || used || names_left == 0) {
       if (used && !other_tags && !force) {
         return make_error(Errc::kConflict, "conflict: unable to remove repository reference \"" +
                                                std::string(ref) + "\" (must force) - image " +
@@ -394,8 +394,11 @@ Result<std::vector<RemoveAction>> ImageService::remove(
     for (auto& n : names) {
       auto p = parse_reference(n);
       out.push_back({p ? p->familiar_string() : n, ""});
+      // A forced removal of an image a container uses takes its names only (moby).
+      if (used) BERTH_TRY(delete_ref(s.db, n));
     }
   }
+  if (used) return out;
   BERTH_TRY(delete_image(s.db, id));
   out.push_back({"", id});
   BERTH_TRY(sweep(s));

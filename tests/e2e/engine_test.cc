@@ -237,7 +237,7 @@ TEST_F(EngineTest, ExecWithStdinTerminalAndDockersExitCodes) {
 TEST_F(EngineTest, EventsStreamAndReplayWithFilters) {
   busybox();
   // A live subscriber sees what happens after it connects.
-  sh("(DOCKER_HOST=unix://" + socket_ + " timeout 5 docker events --filter type=container "
+  sh("(DOCKER_HOST=unix://" + socket_ + " timeout 5 docker events --filter type=container --filter container=evt "
      "--format '{{.Action}} {{.Actor.Attributes.name}}' > " + dir_ + "/live &)");
   usleep(300000);
   ASSERT_EQ(docker("run --name evt --network none busybox sh -c 'exit 3'").status, 3);
@@ -251,6 +251,20 @@ TEST_F(EngineTest, EventsStreamAndReplayWithFilters) {
             "3\n");
   EXPECT_EQ(docker("events --since 1m --until $(($(date +%s)+1)) --filter type=volume --format '{{.Action}} {{.Actor.ID}}'").out,
             "create evvol\n");
+  // Images: tag, untag; and an image a container uses is not deleted (docker's 409).
+  ASSERT_EQ(docker("tag busybox evimage:1").status, 0);
+  ASSERT_EQ(docker("rmi evimage:1").status, 0);
+  EXPECT_EQ(docker("events --since 1m --until $(($(date +%s)+1)) --filter type=image "
+                   "--filter event=tag --filter event=untag --format '{{.Action}}'").out,
+            "tag\nuntag\n");
+  ASSERT_EQ(docker("create --name user --network none busybox true").status, 0);
+  std::string id = docker("images -q busybox").out;
+  auto refused = docker("rmi busybox");
+  EXPECT_NE(refused.err.find("is being used by a container"), std::string::npos) << refused.err;
+  // Forced: the name goes, the image the container needs stays.
+  ASSERT_EQ(docker("rmi -f busybox").status, 0);
+  EXPECT_EQ(docker("images -q").out, id);
+  ASSERT_EQ(docker("rm user").status, 0);
   for (int i = 0; i < 60 && sh("grep -c destroy " + dir_ + "/live").out != "1\n"; ++i) usleep(100000);
   EXPECT_EQ(sh("cat " + dir_ + "/live").out, "create evt\nstart evt\ndie evt\ndestroy evt\n");
 }

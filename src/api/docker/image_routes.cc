@@ -113,6 +113,7 @@ void add_image_routes(Router& r, DaemonContext& ctx) {
       auto img = image::import_rootfs(svc, image::file_reader(*body), name, o);
       ::unlink(body->c_str());
       if (!img) return ex.error(img.error());
+      ctx.engine->emit("image", "import", img->id, {{"name", name}});
       if (!ex.begin_stream(200, "application/json")) return;
       (void)ex.write(dump_json(Json{{"status", img->id}}) + "\r\n");
       return ex.end_stream();
@@ -137,6 +138,7 @@ void add_image_routes(Router& r, DaemonContext& ctx) {
     o.progress = &progress;
     auto img = image::pull(svc, ref, o);
     if (!img) progress.fail(img.error());
+    if (img) ctx.engine->emit("image", "pull", ref, {{"name", ref}});
     ex.end_stream();
   });
 
@@ -154,23 +156,28 @@ void add_image_routes(Router& r, DaemonContext& ctx) {
     ex.end_stream();
   });
 
-  r.add("POST", "/images/(.+)/tag", [&svc](Exchange& ex) {
+  r.add("POST", "/images/(.+)/tag", [&svc, &ctx](Exchange& ex) {
     std::string target = ex.query("repo");
     if (target.empty()) return ex.error(400, "repository name must have at least one component");
     if (std::string tag = ex.query("tag"); !tag.empty()) target += ":" + tag;
     auto t = svc.tag(ex.params()[0], target);
     if (!t) return ex.error(t.error());
+    if (auto img = svc.get(target)) ctx.engine->emit("image", "tag", img->id, {{"name", target}});
     ex.reply(201, "");
   });
 
-  r.add("DELETE", "/images/(.+)", [&svc](Exchange& ex) {
+  r.add("DELETE", "/images/(.+)", [&svc, &ctx](Exchange& ex) {
     bool force = ex.query("force") == "1" || ex.query("force") == "true";
-    auto done = svc.remove(ex.params()[0], force, nullptr);
+    // An image a container uses stays (docker's 409), names aside with force.
+    auto done = svc.remove(ex.params()[0], force,
+                           [&](const std::string& id) { return ctx.engine->image_in_use(id); });
     if (!done) return ex.error(done.error());
     Json out = Json::array();
     for (auto& a : *done) {
       if (!a.untagged.empty()) out.push_back({{"Untagged", a.untagged}});
       if (!a.deleted.empty()) out.push_back({{"Deleted", a.deleted}});
+      if (!a.untagged.empty()) ctx.engine->emit("image", "untag", a.untagged, {{"name", a.untagged}});
+      if (!a.deleted.empty()) ctx.engine->emit("image", "delete", a.deleted, {{"name", a.deleted}});
     }
     ex.reply_json(200, out);
   });
