@@ -205,6 +205,10 @@ class Engine {
   Events& events();
   void emit(const std::string& type, const std::string& action, const std::string& id,
             std::map<std::string, std::string> attributes = {});
+  // docker update: `body` is docker's UpdateConfig (resources as in HostConfig, RestartPolicy);
+  // kept in the record and applied to the cgroups of a running container. Returns the kernel's
+  // warnings (a knob it lacks). Errors: kNotFound, kInvalidArgument (docker's messages).
+  Result<std::vector<std::string>> update(const std::string& ref, const Json& body);
   // docker stats: one sample in the Engine API's ContainerStats shape (cpu_stats in ns with
   // system_cpu_usage, memory_stats in bytes, pids, blkio, networks); zeros for a container that
   // is not running; precpu_stats is the caller's (the previous sample). Errors: kNotFound.

@@ -444,6 +444,13 @@ Result<std::vector<pid_t>> Runtime::pids(const std::string& id) const {
   return cgroup::Manager(layout, st.cgroup_path).pids();
 }
 
+Result<void> Runtime::update(const std::string& id, const spec::Resources& res,
+                             std::vector<std::string>& warnings) {
+  BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
+  BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
+  return cgroup::Manager(layout, st.cgroup_path).apply(res, warnings);
+}
+
 Result<cgroup::Stats> Runtime::stats(const std::string& id) const {
   BERTH_ASSIGN_OR_RETURN(ContainerState st, store_.load(id));
   BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());

@@ -81,6 +81,9 @@ class Runtime {
   Result<std::vector<ContainerInfo>> list() const;
   // Host pids of the container's processes. Errors: kNotFound.
   Result<std::vector<pid_t>> pids(const std::string& id) const;
+  // runc update: writes `res` to the container's cgroups; knobs the kernel lacks are appended
+  // to `warnings`. Errors: kNotFound, kInvalidArgument (a value the kernel refuses).
+  Result<void> update(const std::string& id, const spec::Resources& res, std::vector<std::string>& warnings);
   // The counters of the container's cgroups (runc events --stats). Errors: kNotFound.
   Result<cgroup::Stats> stats(const std::string& id) const;
 

@@ -269,6 +269,28 @@ TEST_F(EngineTest, EventsStreamAndReplayWithFilters) {
   EXPECT_EQ(sh("cat " + dir_ + "/live").out, "create evt\nstart evt\ndie evt\ndestroy evt\n");
 }
 
+// docker update: new limits reach the running container's cgroups and its inspect; a bad value
+// is refused and changes nothing.
+TEST_F(EngineTest, UpdateChangesLimitsOfARunningContainer) {
+  busybox();
+  ASSERT_EQ(docker("run -d --name lim --network none --memory 64m busybox sleep 100").status, 0);
+  auto limit = [&] {
+    return docker("exec lim sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || "
+                  "cat /sys/fs/cgroup/memory.max'").out;
+  };
+  EXPECT_EQ(limit(), "67108864\n");
+  auto u = docker("update --memory 96m --memory-swap 192m --pids-limit 50 --restart on-failure:2 lim");
+  ASSERT_EQ(u.status, 0) << u.err;
+  EXPECT_EQ(limit(), "100663296\n");
+  EXPECT_EQ(docker("inspect -f '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} "
+                   "{{.HostConfig.RestartPolicy.Name}}' lim").out,
+            "100663296 50 on-failure\n");
+  auto bad = docker("update --cpuset-cpus 64-65 lim");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("Requested CPUs are not available"), std::string::npos) << bad.err;
+  EXPECT_EQ(limit(), "100663296\n");
+}
+
 TEST_F(EngineTest, VolumesKeepDataAndAreSeededFromTheImage) {
   // An image that declares VOLUME /seed and ships a file there.
   ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/seed && echo from-image > " + dir_ +

@@ -402,6 +402,16 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
     ex.end_stream();
   });
 
+  r.add("POST", "/containers/([^/]+)/update", [&eng](Exchange& ex) {
+    auto body = ex.body();
+    if (!body) return ex.error(body.error());
+    auto j = parse_json(body->empty() ? "{}" : *body, "update config");
+    if (!j) return ex.error(400, j.error().message);
+    auto w = eng.update(ex.params()[0], *j);
+    if (!w) return ex.error(w.error());
+    ex.reply_json(200, {{"Warnings", *w}});
+  });
+
   r.add("POST", "/containers/prune", [&eng](Exchange& ex) {
     Json deleted = Json::array();
     for (auto& c : eng.list()) {

@@ -584,6 +584,11 @@ Result<Linux> parse_linux(const Json& lx, const std::string& p) {
 
 }  // namespace
 
+Result<Resources> parse_linux_resources(const Json& resources) {
+  if (!resources.is_object()) return field_error("linux.resources", "expected an object");
+  return parse_resources(resources, "linux.resources");
+}
+
 Result<Process> parse_process(const Json& pr, std::string_view what) {
   const std::string p(what);
   if (!pr.is_object()) {

@@ -191,6 +191,10 @@ Result<void> check_against_host(const Spec& s);
 // kInvalidArgument (malformed).
 Result<Spec> load_bundle(const std::string& bundle);
 
+// Parses a runtime-spec `linux.resources` object (runc update's resources file). Errors:
+// kInvalidArgument naming the field.
+Result<Resources> parse_linux_resources(const Json& resources);
+
 // Parses a runtime-spec `process` object (for `exec -p process.json`). Errors: kInvalidArgument.
 Result<Process> parse_process(const Json& process, std::string_view what);
 
