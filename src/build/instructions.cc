@@ -6,6 +6,7 @@
 
 #include "build/text.h"
 #include "common/strings.h"
+#include "common/time.h"
 
 namespace berth::build::detail {
 namespace {
@@ -137,71 +138,11 @@ Result<std::vector<KeyValue>> key_values(const Node& n, std::string_view what) {
   return out;
 }
 
-// Go's time.ParseDuration ("1m30s", "1.5h", "300ms"), in nanoseconds.
-Result<int64_t> parse_duration(std::string_view orig) {
-  auto invalid = [&] { return parse_error("time: invalid duration " + go_quote(orig)); };
-  std::string_view s = orig;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return 0;
-  if (s.empty()) return invalid();
-  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
-  uint64_t total = 0;
-  while (!s.empty()) {
-    if (s[0] != '.' && !is_digit(s[0])) return invalid();
-    uint64_t whole = 0;
-    size_t i = 0;
-    for (; i < s.size() && is_digit(s[i]); ++i) {
-      if (whole > (UINT64_MAX - 9) / 10) return invalid();
-      whole = whole * 10 + static_cast<uint64_t>(s[i] - '0');
-    }
-    bool pre = i > 0;
-    double frac = 0, scale = 1;
-    bool post = false;
-    if (i < s.size() && s[i] == '.') {
-      for (++i; i < s.size() && is_digit(s[i]); ++i) {
-        frac = frac * 10 + (s[i] - '0');
-        scale *= 10;
-        post = true;
-      }
-    }
-    if (!pre && !post) return invalid();
-    size_t u = i;
-    while (u < s.size() && s[u] != '.' && !is_digit(s[u])) ++u;
-    std::string_view unit = s.substr(i, u - i);
-    if (unit.empty()) return parse_error("time: missing unit in duration " + go_quote(orig));
-    uint64_t mult = 0;
-    if (unit == "ns")
-      mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
-      mult = 1000;
-    else if (unit == "ms")
-      mult = 1000000;
-    else if (unit == "s")
-      mult = 1000000000;
-    else if (unit == "m")
-      mult = 60ULL * 1000000000;
-    else if (unit == "h")
-      mult = 3600ULL * 1000000000;
-    else {
-      return parse_error("time: unknown unit " + go_quote(unit) + " in duration " + go_quote(orig));
-    }
-    if (whole > static_cast<uint64_t>(INT64_MAX) / mult) return invalid();
-    total += whole * mult + static_cast<uint64_t>(frac * static_cast<double>(mult) / scale);
-    if (total > static_cast<uint64_t>(INT64_MAX)) return invalid();
-    s.remove_prefix(u);
-  }
-  return neg ? -static_cast<int64_t>(total) : static_cast<int64_t>(total);
-}
-
 // A HEALTHCHECK interval flag: "" is 0 (unset); otherwise at least 1ms (parseOptInterval).
 Result<int64_t> interval_flag(const Flags& flags, const std::string& name) {
   const std::string& v = flags.value(name);
   if (v.empty()) return 0;
-  BERTH_ASSIGN_OR_RETURN(int64_t d, parse_duration(v));
+  BERTH_ASSIGN_OR_RETURN(int64_t d, parse_go_duration(v));
   if (d != 0 && d < 1000000) {
     return parse_error("Interval " + go_quote(name) + " cannot be less than 1ms");
   }

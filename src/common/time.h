@@ -3,6 +3,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "common/error.h"
 
 namespace berth {
 
@@ -16,5 +19,11 @@ double parse_rfc3339(const std::string& s);
 // docker's units.HumanDuration: "Less than a second", "5 seconds", "About a minute" is not
 // used; "3 minutes", "an hour", "2 days", "3 weeks", "4 months", "2 years".
 std::string human_duration(double seconds);
+
+// Go's time.ParseDuration ("1m30s", "1.5h", "300ms", "-2us"), in nanoseconds, with Go's exact
+// integer arithmetic; `days_and_weeks` also takes "d" and "w" (compose's durations).
+// Errors: kInvalidArgument with Go's texts ("time: invalid duration \"x\"", "time: missing
+// unit in duration \"5\"", "time: unknown unit \"d\" in duration \"5d\"").
+Result<int64_t> parse_go_duration(std::string_view s, bool days_and_weeks = false);
 
 }  // namespace berth

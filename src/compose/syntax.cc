@@ -7,6 +7,7 @@
 
 #include "common/fs.h"
 #include "common/strings.h"
+#include "common/time.h"
 
 namespace berth::compose {
 namespace {
@@ -211,58 +212,10 @@ Result<std::vector<std::string>> split_command(std::string_view command) {
 }
 
 Result<int64_t> parse_duration(std::string_view orig) {
-  auto bad = [&] { return invalid("invalid duration \"" + std::string(orig) + "\""); };
-  std::string_view s = orig;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return 0;
-  if (s.empty()) return bad();
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  long double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    long double value = 0;
-    bool any = false;
-    for (; i < s.size() && digit(s[i]); ++i, any = true) value = value * 10 + (s[i] - '0');
-    if (i < s.size() && s[i] == '.') {
-      long double scale = 1;
-      for (++i; i < s.size() && digit(s[i]); ++i, any = true) {
-        scale /= 10;
-        value += (s[i] - '0') * scale;
-      }
-    }
-    if (!any) return bad();
-    size_t u = i;
-    while (u < s.size() && s[u] != '.' && !digit(s[u])) ++u;
-    std::string_view unit = s.substr(i, u - i);
-    long double mult;
-    if (unit == "ns")
-      mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
-      mult = 1e3;
-    else if (unit == "ms")
-      mult = 1e6;
-    else if (unit == "s")
-      mult = 1e9;
-    else if (unit == "m")
-      mult = 60e9;
-    else if (unit == "h")
-      mult = 3600e9;
-    else if (unit == "d")
-      mult = 86400e9;
-    else if (unit == "w")
-      mult = 7 * 86400e9;
-    else
-      return bad();  // also a missing unit
-    total += value * mult;
-    if (total > 9.2e18L) return bad();
-    s.remove_prefix(u);
-  }
-  auto ns = static_cast<int64_t>(std::llround(static_cast<double>(total)));
-  return neg ? -ns : ns;
+  // Go's durations plus days and weeks; compose reports every failure the same way.
+  auto ns = parse_go_duration(orig, true);
+  if (!ns) return invalid("invalid duration \"" + std::string(orig) + "\"");
+  return *ns;
 }
 
 std::string format_duration(int64_t d) {
