@@ -144,6 +144,38 @@ int connect_unix(const std::string& path, int* err) {
   return fd;
 }
 
+// What request() and stream() share: the handle aimed at `url` over the daemon's socket, the
+// headers (JSON by default when there is a body), the callbacks filling `x`, the error buffer.
+void prepare(CurlHandle& h, Exchange& x, const std::string& url, const std::string& socket,
+             const Headers& headers, bool has_body, char* errbuf) {
+  global_init();
+  x.c = h.c;
+  curl_easy_setopt(h.c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h.c, CURLOPT_UNIX_SOCKET_PATH, socket.c_str());
+  curl_easy_setopt(h.c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h.c, CURLOPT_USERAGENT, "berth-cli/0.1");
+  bool has_type = false;
+  for (auto& [k, v] : headers) {
+    has_type = has_type || str::to_lower(k) == "content-type";
+    h.headers = curl_slist_append(h.headers, (k + ": " + v).c_str());
+  }
+  if (has_body && !has_type) h.headers = curl_slist_append(h.headers, "Content-Type: application/json");
+  h.headers = curl_slist_append(h.headers, "Expect:");
+  curl_easy_setopt(h.c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h.c, CURLOPT_HEADERDATA, &x);
+  curl_easy_setopt(h.c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h.c, CURLOPT_WRITEDATA, &x);
+  curl_easy_setopt(h.c, CURLOPT_ERRORBUFFER, errbuf);
+}
+
+// Why a transfer that could not connect failed: the socket's errno when nothing listens.
+std::string connect_reason(CURLcode rc, const std::string& socket) {
+  int err = 0;
+  int fd = connect_unix(socket, &err);
+  if (fd >= 0) ::close(fd);
+  return fd >= 0 ? std::string(curl_easy_strerror(rc)) : std::string("connect: ") + std::strerror(err);
+}
+
 }  // namespace
 
 Result<std::string> resolve_host(const std::string& flag) {
@@ -229,27 +261,12 @@ std::string Client::url(const std::string& path, const Query& query) const {
 Result<Response> Client::request(const std::string& method, const std::string& path,
                                  const Query& query, const std::string& body,
                                  const Headers& headers) const {
-  Stream none;
   Response r;
   Exchange x;
-  global_init();
   CurlHandle h;
   if (!h.c) return make_error(Errc::kInternal, "curl_easy_init failed");
-  x.c = h.c;
-  std::string u = url(path, query);
-  curl_easy_setopt(h.c, CURLOPT_URL, u.c_str());
-  curl_easy_setopt(h.c, CURLOPT_UNIX_SOCKET_PATH, path_.c_str());
-  curl_easy_setopt(h.c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h.c, CURLOPT_USERAGENT, "berth-cli/0.1");
-  bool has_type = false;
-  for (auto& [k, v] : headers) {
-    has_type = has_type || str::to_lower(k) == "content-type";
-    h.headers = curl_slist_append(h.headers, (k + ": " + v).c_str());
-  }
-  if (!body.empty() && !has_type) {
-    h.headers = curl_slist_append(h.headers, "Content-Type: application/json");
-  }
-  h.headers = curl_slist_append(h.headers, "Expect:");
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  prepare(h, x, url(path, query), path_, headers, !body.empty(), errbuf);
   curl_easy_setopt(h.c, CURLOPT_HTTPHEADER, h.headers);
   if (method == "HEAD") {
     curl_easy_setopt(h.c, CURLOPT_NOBODY, 1L);
@@ -260,23 +277,10 @@ Result<Response> Client::request(const std::string& method, const std::string& p
     }
     curl_easy_setopt(h.c, CURLOPT_CUSTOMREQUEST, method.c_str());
   }
-  curl_easy_setopt(h.c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h.c, CURLOPT_HEADERDATA, &x);
-  curl_easy_setopt(h.c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h.c, CURLOPT_WRITEDATA, &x);
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(h.c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(h.c);
-  if (rc == CURLE_COULDNT_CONNECT) {
-    int err = 0;
-    int fd = connect_unix(path_, &err);
-    if (fd >= 0) ::close(fd);
-    return tl::unexpected(connect_error(fd >= 0 ? std::string(curl_easy_strerror(rc))
-                                                : std::string("connect: ") + std::strerror(err)));
-  }
+  if (rc == CURLE_COULDNT_CONNECT) return tl::unexpected(connect_error(connect_reason(rc, path_)));
   if (rc != CURLE_OK) {
-    return make_error(Errc::kInternal, method + " " + path + ": " +
-                                           (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+    return make_error(Errc::kInternal, method + " " + path + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
   }
   long code = 0;
   curl_easy_getinfo(h.c, CURLINFO_RESPONSE_CODE, &code);
@@ -307,26 +311,12 @@ Result<int> Client::stream(const std::string& method, const std::string& path,
                            const Stream& s) const {
   Exchange x;
   x.s = &s;
-  global_init();
   CurlHandle h;
   if (!h.c) return make_error(Errc::kInternal, "curl_easy_init failed");
-  x.c = h.c;
-  std::string u = url(path, query);
-  curl_easy_setopt(h.c, CURLOPT_URL, u.c_str());
-  curl_easy_setopt(h.c, CURLOPT_UNIX_SOCKET_PATH, path_.c_str());
-  curl_easy_setopt(h.c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h.c, CURLOPT_USERAGENT, "berth-cli/0.1");
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  prepare(h, x, url(path, query), path_, headers, !body.empty() || s.upload, errbuf);
   // Hand over data as it arrives, not in 16 KiB lumps.
   curl_easy_setopt(h.c, CURLOPT_BUFFERSIZE, 64L * 1024);
-  bool has_type = false;
-  for (auto& [k, v] : headers) {
-    has_type = has_type || str::to_lower(k) == "content-type";
-    h.headers = curl_slist_append(h.headers, (k + ": " + v).c_str());
-  }
-  if ((!body.empty() || s.upload) && !has_type) {
-    h.headers = curl_slist_append(h.headers, "Content-Type: application/json");
-  }
-  h.headers = curl_slist_append(h.headers, "Expect:");
   if (s.upload) {
     h.headers = curl_slist_append(h.headers, "Transfer-Encoding: chunked");
     curl_easy_setopt(h.c, CURLOPT_POST, 1L);
@@ -340,25 +330,12 @@ Result<int> Client::stream(const std::string& method, const std::string& path,
     curl_easy_setopt(h.c, CURLOPT_CUSTOMREQUEST, method.c_str());
   }
   curl_easy_setopt(h.c, CURLOPT_HTTPHEADER, h.headers);
-  curl_easy_setopt(h.c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h.c, CURLOPT_HEADERDATA, &x);
-  curl_easy_setopt(h.c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h.c, CURLOPT_WRITEDATA, &x);
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(h.c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(h.c);
   if (x.stopped) return x.status;
-  if (rc == CURLE_COULDNT_CONNECT) {
-    int err = 0;
-    int fd = connect_unix(path_, &err);
-    if (fd >= 0) ::close(fd);
-    return tl::unexpected(connect_error(fd >= 0 ? std::string(curl_easy_strerror(rc))
-                                                : std::string("connect: ") + std::strerror(err)));
-  }
+  if (rc == CURLE_COULDNT_CONNECT) return tl::unexpected(connect_error(connect_reason(rc, path_)));
   if (x.status >= 400) return tl::unexpected(api_error(x.status, x.body));
   if (rc != CURLE_OK) {
-    return make_error(Errc::kInternal, method + " " + path + ": " +
-                                           (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
+    return make_error(Errc::kInternal, method + " " + path + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
   }
   return x.status;
 }
