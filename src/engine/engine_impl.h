@@ -78,6 +78,10 @@ struct Engine::Impl {
   // Its sandbox and endpoints (sets c.network), and the DNS server on user networks. Called
   // without the lock. Errors: the plugins', kConflict (container: mode on a stopped one).
   Result<void> attach_networks(Container& c);
+  // kConflict "Bind for IP:PORT failed: port is already allocated" (docker's words) when a
+  // fixed host port of `ports` is published by another running container or held by a host
+  // process (a trial bind fails with EADDRINUSE, as docker-proxy's bind would). Takes the lock.
+  Result<void> check_ports_free(const std::string& id, const std::vector<PortMapping>& ports);
   // Undoes attach_networks. Idempotent; called without the lock.
   void detach_networks(const std::string& id);
   // /etc/hostname, /etc/hosts (--add-host) and /etc/resolv.conf (--dns*) in c.dir.

@@ -1,7 +1,12 @@
 // The engine's side of networks (moby daemon/container_operations.go): which networks a
 // container is on, its sandbox and endpoints at start, /etc/hosts and /etc/resolv.conf, the
 // embedded DNS server's answers, connect/disconnect and the network views.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <thread>
 
 #include "common/fs.h"
@@ -119,6 +124,7 @@ Result<void> Engine::Impl::attach_networks(Container& c) {
       std::vector<PortMapping> ports;
       if (index == 0) {
         BERTH_ASSIGN_OR_RETURN(ports, port_mappings(c.config, c.host_config));
+        BERTH_TRY(check_ports_free(c.id, ports));
       }
       BERTH_ASSIGN_OR_RETURN(
           Endpoint e, nets->connect(c.id, n, "eth" + std::to_string(index),
@@ -143,6 +149,45 @@ Result<void> Engine::Impl::attach_networks(Container& c) {
   }
   c.network = {{"mode", mode}, {"netns", netns}, {"endpoints", endpoints}, {"ports", ports_json}};
   return serve_dns(c);
+}
+
+Result<void> Engine::Impl::check_ports_free(const std::string& id,
+                                            const std::vector<PortMapping>& ports) {
+  auto taken = [](const PortMapping& p) {
+    return make_error(Errc::kConflict, "Bind for " + (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) +
+                                           ":" + std::to_string(p.host_port) +
+                                           " failed: port is already allocated");
+  };
+  {
+    std::lock_guard<std::mutex> l(mu);
+    for (auto& [other_id, o] : containers) {
+      if (other_id == id || !o.network.is_object()) continue;
+      for (auto& q : o.network.value("ports", Json::array())) {
+        for (auto& p : ports) {
+          if (p.host_port == 0 || std::to_string(p.host_port) != q.value("HostPort", "") ||
+              p.protocol != q.value("Protocol", "tcp")) {
+            continue;
+          }
+          std::string qip = q.value("HostIp", "0.0.0.0");
+          if (p.host_ip.empty() || qip == "0.0.0.0" || qip == p.host_ip) return taken(p);
+        }
+      }
+    }
+  }
+  for (auto& p : ports) {
+    if (p.host_port == 0) continue;
+    UniqueFd s(::socket(AF_INET, (p.protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
+    int one = 1;
+    ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(p.host_port));
+    if (!p.host_ip.empty() && ::inet_pton(AF_INET, p.host_ip.c_str(), &a.sin_addr) != 1) continue;
+    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 && errno == EADDRINUSE) {
+      return taken(p);
+    }
+  }
+  return {};
 }
 
 bool Engine::Impl::on_user_network(const Container& c) const {
