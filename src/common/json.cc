@@ -16,6 +16,21 @@ Result<Json> parse_json(std::string_view text, std::string_view what) {
   }
 }
 
+void drop_null_members(Json& j) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end();) {
+      if (it->is_null()) {
+        it = j.erase(it);
+      } else {
+        drop_null_members(*it);
+        ++it;
+      }
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) drop_null_members(v);
+  }
+}
+
 std::vector<std::string> string_array(const Json& j) {
   std::vector<std::string> out;
   if (j.is_array()) {

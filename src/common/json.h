@@ -18,6 +18,11 @@ using OrderedJson = nlohmann::ordered_json;
 // prefixed by `what` (e.g. "config.json").
 Result<Json> parse_json(std::string_view text, std::string_view what);
 
+// Removes object members whose value is null, at every depth (array elements stay): Go's
+// encoding/json decodes a null as the zero value, so for the Docker Engine API's bodies a
+// null member means the same as an absent one — docker-compose 1.29 sends many.
+void drop_null_members(Json& j);
+
 // The string elements of a JSON array (anything else, and non-strings in it, are skipped):
 // docker's Cmd, Env, Binds and the like.
 std::vector<std::string> string_array(const Json& j);

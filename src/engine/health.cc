@@ -30,13 +30,17 @@ void Engine::start_health_checks(const std::string& id) {
     (void)s.save(it->second);
   }
   std::thread([this, &s, id, hc, started] {
+    auto number = [&](const char* k) {
+      auto it = hc.find(k);
+      return it != hc.end() && it->is_number() ? it->get<int64_t>() : int64_t{0};
+    };
     auto ns = [&](const char* k, int64_t dflt) {
-      int64_t v = hc.value(k, int64_t{0});
+      int64_t v = number(k);
       return std::chrono::nanoseconds(v > 0 ? v : dflt);
     };
     auto interval = ns("Interval", 30'000'000'000), timeout = ns("Timeout", 30'000'000'000),
          start_period = ns("StartPeriod", 0);
-    int retries = hc.value("Retries", 0) > 0 ? hc.value("Retries", 0) : 3;
+    int retries = number("Retries") > 0 ? static_cast<int>(number("Retries")) : 3;
     auto test = hc.value("Test", Json::array());
     std::vector<std::string> cmd;
     if (test[0] == "CMD-SHELL" && test.size() > 1) {

@@ -44,6 +44,9 @@ Json inspect_json(const Image& img) {
             {"GraphDriver", {{"Name", "overlay2"}, {"Data", Json::object()}}},
             {"RootFS", {{"Type", "layers"}, {"Layers", img.config.diff_ids}}},
             {"Metadata", {{"LastTagTime", "0001-01-01T00:00:00Z"}}}};
+  // API < 1.45 answered ContainerConfig too (docker-compose 1.29 reads its Volumes when it
+  // recreates a container): the legacy container_config when the image has one, else Config.
+  j["ContainerConfig"] = doc.value("container_config", j["Config"]);
   if (doc.contains("variant")) j["Variant"] = doc["variant"];
   if (auto h = doc.find("history"); h != doc.end() && h->is_array() && !h->empty()) {
     j["Comment"] = h->back().value("comment", "");

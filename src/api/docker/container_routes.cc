@@ -62,6 +62,7 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
     if (!body) return ex.error(body.error());
     auto j = parse_json(*body, "container config");
     if (!j) return ex.error(400, j.error().message);
+    drop_null_members(*j);
     auto c = eng.create(*j, ex.query("name"));
     if (!c) return ex.error(c.error());
     ex.reply_json(201, {{"Id", c->id}, {"Warnings", Json::array()}});

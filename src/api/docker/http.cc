@@ -269,7 +269,15 @@ void Router::dispatch(Exchange& ex) const {
     std::vector<std::string> params;
     for (size_t i = 1; i < m.size(); ++i) params.push_back(m[i].str());
     bex->set_params(std::move(params));
-    r.handler(ex);
+    // A body of the wrong shape (a null where a number belongs) is the client's error; no
+    // request may take the daemon down.
+    try {
+      r.handler(ex);
+    } catch (const Json::exception& e) {
+      if (!bex->answered()) ex.error(400, std::string("invalid request: ") + e.what());
+    } catch (const std::exception& e) {
+      if (!bex->answered()) ex.error(500, e.what());
+    }
     return;
   }
   ex.error(path_known ? 405 : 404, path_known ? "method not allowed" : "page not found");
