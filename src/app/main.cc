@@ -6,6 +6,7 @@
 
 #include "app/daemon.h"
 #include "cli/client_cli.h"
+#include "cli/compose_cli.h"
 #include "cli/image_cli.h"
 #include "cli/runtime_cli.h"
 
@@ -30,6 +31,9 @@ int main(int argc, char** argv) {
     if (argv[i][0] != '-') {
       if (berth::cli::is_image_command(argv[i])) {
         return berth::cli::image_main(argc, argv);
+      }
+      if (std::strcmp(argv[i], "compose") == 0) {
+        return berth::cli::compose_main(argc, argv);
       }
       if (berth::cli::is_client_command(argv[i])) {
         return berth::cli::client_main(argc, argv);
@@ -58,7 +62,9 @@ int main(int argc, char** argv) {
                "           (clients of the daemon: -H, else $BERTH_HOST, else a unix:// $DOCKER_HOST,"
                " else unix:///run/berth/berth.sock)\n"
                "       berth daemon [--data-root DIR] [-H unix://PATH]   (Docker Engine API)\n"
-               "       (the compose and cluster commands are not built yet)\n");
+               "       berth [-H unix://PATH] compose [-f FILE] [-p NAME] <up|down|ps|logs|config|start|"
+               "stop|restart|exec|run|build|pull|top|ls|create> ...\n"
+               "       (the cluster commands are not built yet)\n");
   return argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)
              ? 0
              : 2;

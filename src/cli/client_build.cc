@@ -29,13 +29,6 @@
 namespace berth::cli {
 namespace {
 
-struct BuildOpts {
-  std::vector<std::string> tags, build_args, labels;
-  std::string file, target, network, iidfile, progress = "auto", context;
-  bool no_cache = false, pull = false, quiet = false;
-  bool ignored = false;  // --rm, --force-rm: accepted, without effect
-};
-
 // The build context as a tar (PAX, uncompressed), written by a thread into a pipe that the
 // upload reads: the files of the context directory that .dockerignore keeps (the Dockerfile
 // and .dockerignore always), owned by 0:0 as the docker CLI sends them; plus, for a Dockerfile
@@ -280,6 +273,9 @@ class BuildDisplay {
   int since_step_ = 0;
 };
 
+}  // namespace
+
+// The build as `docker build` runs it (see client_internal.h).
 int cmd_build(const Client& c, const BuildOpts& o) {
   auto fail_build = [](const std::string& msg) {
     std::fflush(stdout);
@@ -534,8 +530,6 @@ int cmd_build(const Client& c, const BuildOpts& o) {
   }
   return 0;
 }
-
-}  // namespace
 
 void add_build_verb(CLI::App* parent, Verbs& v) {
   auto o = std::make_shared<BuildOpts>();

@@ -81,6 +81,8 @@ struct PsOpts {
   std::vector<std::string> filters;
 };
 
+}  // namespace
+
 Json ps_row(const Json& c, bool trunc) {
   std::string id = c.value("Id", "");
   std::string command = c.value("Command", "");
@@ -132,6 +134,8 @@ Json ps_row(const Json& c, bool trunc) {
           {"Platform", nullptr}};
 }
 
+namespace {
+
 int cmd_ps(const Client& c, const PsOpts& o) {
   Query q;
   if (o.all || o.latest || o.last > 0) q.push_back({"all", "1"});
@@ -157,10 +161,7 @@ int cmd_ps(const Client& c, const PsOpts& o) {
   return 0;
 }
 
-struct LogsOpts {
-  bool follow = false, timestamps = false, details = false;
-  std::string tail = "all", since, until;
-};
+}  // namespace
 
 // --since/--until: a Go duration before now, an RFC 3339 time or unix seconds.
 std::string log_time(const std::string& v) {
@@ -171,6 +172,7 @@ std::string log_time(const std::string& v) {
   return v;
 }
 
+// docker logs (see client_internal.h).
 int cmd_logs(const Client& c, const std::string& ref, const LogsOpts& o) {
   auto info = c.call_json("GET", cpath(ref, "/json"));
   if (!info) return fail(info.error());
@@ -180,30 +182,24 @@ int cmd_logs(const Client& c, const std::string& ref, const LogsOpts& o) {
   if (o.timestamps) q.push_back({"timestamps", "1"});
   if (!o.since.empty()) q.push_back({"since", log_time(o.since)});
   if (!o.until.empty()) q.push_back({"until", log_time(o.until)});
-  StdDemux demux([](int stream, std::string_view d) {
+  auto sink = o.sink ? o.sink : [](int stream, std::string_view d) {
     return write_all(stream == 2 ? STDERR_FILENO : STDOUT_FILENO, d);
-  });
+  };
+  StdDemux demux(sink);
   Client::Stream s;
   bool raw = tty;
   s.on_head = [&](int, const std::string& type) {
     raw = tty || type == "application/vnd.docker.raw-stream";
   };
   s.on_data = [&](const char* d, size_t n) {
-    return raw ? write_all(STDOUT_FILENO, std::string_view(d, n)) : demux.feed(d, n);
+    return raw ? sink(1, std::string_view(d, n)) : demux.feed(d, n);
   };
   auto r = c.stream("GET", cpath(ref, "/logs"), q, "", {}, s);
   if (!r) return fail(r.error());
   return 0;
 }
 
-struct ExecOpts {
-  bool detach = false, tty = false, interactive = false, privileged = false;
-  std::string user, workdir;
-  std::vector<std::string> env, env_files;
-  std::string container;
-  std::vector<std::string> cmd;
-};
-
+// docker exec (see client_internal.h).
 int cmd_exec(const Client& c, const ExecOpts& o) {
   Json env = Json::array();
   for (auto& f : o.env_files) {
@@ -250,9 +246,6 @@ int cmd_exec(const Client& c, const ExecOpts& o) {
   }
   return 0;
 }
-
-}  // namespace
-
 
 int cmd_inspect(const Client& c, const std::vector<std::string>& refs, const std::string& format,
                 const std::string& kind) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/client.h"
@@ -114,9 +115,48 @@ class RawTerminal {
 // ---------------------------------------------------------------------------------------------
 // The verbs' own files, for what another file uses.
 
+// client_run.cc: a created container started as docker run does: detached (prints its ID),
+// or attached (output until it exits, stdin with `interactive`, the local terminal raw with
+// `tty`, signals passed on), removed after with `rm`. Returns the container's exit code, or
+// docker run's 125/126/127 for its own failures.
+struct RunFlow {
+  bool detach = false, tty = false, interactive = false, rm = false;
+};
+int run_created(const Client& c, const std::string& id, const RunFlow& flow);
+
 // client_run.cc: -e and --env-file (exec takes them too).
 Result<std::vector<std::string>> read_env_file(const std::string& path);
 std::string env_item(const std::string& e);
+
+// client_containers.cc: docker logs and exec (compose's logs and exec use them too). The
+// sink gets each piece of output with its stream (1 stdout, 2 stderr); null = our stdout and
+// stderr. cmd_exec returns the command's exit code.
+struct LogsOpts {
+  bool follow = false, timestamps = false, details = false;
+  std::string tail = "all", since, until;
+  std::function<bool(int stream, std::string_view data)> sink;
+};
+int cmd_logs(const Client& c, const std::string& ref, const LogsOpts& o);
+// A GET /containers/json entry as docker ps's template fields (ID, Image, Command, RunningFor,
+// Status, Ports, Names, ...); `trunc` shortens IDs and the command.
+Json ps_row(const Json& c, bool trunc);
+struct ExecOpts {
+  bool detach = false, tty = false, interactive = false, privileged = false;
+  std::string user, workdir;
+  std::vector<std::string> env, env_files;
+  std::string container;
+  std::vector<std::string> cmd;
+};
+int cmd_exec(const Client& c, const ExecOpts& o);
+
+// client_build.cc: docker build (progress on stdout, errors on stderr; returns 0 or 1).
+struct BuildOpts {
+  std::vector<std::string> tags, build_args, labels;
+  std::string file, target, network, iidfile, progress = "auto", context;
+  bool no_cache = false, pull = false, quiet = false;
+  bool ignored = false;  // --rm, --force-rm: accepted, without effect
+};
+int cmd_build(const Client& c, const BuildOpts& o);
 
 // client_containers.cc: `kind` is "container", "network" or "volume".
 int cmd_inspect(const Client& c, const std::vector<std::string>& refs, const std::string& format,

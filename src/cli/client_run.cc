@@ -410,6 +410,14 @@ int cmd_run(const Client& c, RunOpts& o) {
   int status = 125;
   auto id = create_container(c, o, &status);
   if (!id) return run_fail(id.error(), status);
+  return run_created(c, *id, {o.detach, o.tty, o.interactive, o.rm});
+}
+
+}  // namespace
+
+// docker run after the create (see client_internal.h).
+int run_created(const Client& c, const std::string& created, const RunFlow& o) {
+  const std::string* id = &created;
   if (o.detach) {
     auto s = c.call("POST", cpath(*id, "/start"));
     if (!s) {
@@ -449,8 +457,6 @@ int cmd_run(const Client& c, RunOpts& o) {
   if (!code) return run_fail(code.error());
   return *code;
 }
-
-}  // namespace
 
 const std::set<std::string>& run_value_flags() {
   static const std::set<std::string> k = {
