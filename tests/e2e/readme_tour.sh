@@ -19,6 +19,7 @@ cleanup() {
   if [ -n "$daemon" ]; then
     DOCKER_HOST=unix://$work/berth.sock docker rm -f ticker web app >/dev/null 2>&1 || true
     DOCKER_HOST=unix://$work/berth.sock docker network rm appnet >/dev/null 2>&1 || true
+    (cd "$here/examples/webapp" && BERTH_HOST=unix://$work/berth.sock "$build/berth" compose down -v -t 0 >/dev/null 2>&1) || true
     kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true
     "$support_dir/cleanup-bridge.sh"
   fi
@@ -117,5 +118,20 @@ for _ in $(seq 50); do got=$(curl -s -m 2 "http://127.0.0.1:$web_port/" || true)
 [ "$got" = hi ] || fail "published port answered '$got'"
 docker rm -f web >/dev/null && docker volume rm site >/dev/null || fail "rm web / volume rm site"
 unset DOCKER_HOST
+
+# Compose: the webapp's compose.yaml through berth compose, then seen by docker-compose.
+compose_port=$(free_port)
+cd "$here/examples/webapp"
+WEBAPP_PORT=$compose_port b compose up -d --wait >"$work/compose.log" 2>&1 || fail "compose up: $(tail -5 "$work/compose.log")"
+[ "$(b compose ps --format '{{.Service}} {{.State}}')" = "$(printf 'cache running\nweb running')" ] || fail "compose ps: $(b compose ps)"
+[ "$(curl -s -m 2 "http://127.0.0.1:$compose_port/health")" = '{"status":"ok"}' ] || fail "compose app on :$compose_port"
+again=$(WEBAPP_PORT=$compose_port b compose up -d 2>&1) || fail "second compose up: $again"
+! grep -q Recreate <<<"$again" || fail "second compose up recreated: $again"
+if command -v docker-compose >/dev/null; then
+  DOCKER_HOST=$BERTH_HOST docker-compose ps | grep -q 'webapp-web-1 .* Up' || fail "docker-compose ps: $(DOCKER_HOST=$BERTH_HOST docker-compose ps)"
+fi
+b compose down -v >/dev/null 2>&1 || fail "compose down"
+[ -z "$(b ps -aq)" ] && ! b volume ls -q | grep -q webapp || fail "compose down left: $(b ps -a; b volume ls)"
+cd "$work"
 
 echo "readme tour: ok"
