@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client_internal.h"
+#include "common/cleanup.h"
 #include "common/strings.h"
 #include "compose/project.h"
 #include "compose/runner.h"
@@ -41,12 +42,23 @@ class ClientApi : public compose::EngineApi {
   }
 
   Result<void> build(const compose::BuildConfig& b, const std::string& tag) override {
-    if (!b.dockerfile_inline.empty()) {
-      return make_error(Errc::kNotImplemented, "build.dockerfile_inline is not supported yet");
-    }
     BuildOpts o;
     o.context = b.context;
     o.file = b.dockerfile.starts_with("/") ? b.dockerfile : b.context + "/" + b.dockerfile;
+    // dockerfile_inline: a Dockerfile from outside the context, as `build -f` sends one.
+    std::string inline_file;
+    if (!b.dockerfile_inline.empty()) {
+      char tmpl[] = "/tmp/berth-compose-dockerfile-XXXXXX";
+      int fd = ::mkstemp(tmpl);
+      if (fd < 0 || !write_all(fd, b.dockerfile_inline)) {
+        if (fd >= 0) ::close(fd);
+        return make_error(Errc::kInternal, "writing dockerfile_inline to a temporary file failed");
+      }
+      ::close(fd);
+      o.file = inline_file = tmpl;
+    }
+    Cleanup remove_inline;
+    if (!inline_file.empty()) remove_inline.push([&] { ::unlink(inline_file.c_str()); });
     o.tags = {tag};
     for (auto& t : b.tags) o.tags.push_back(t);
     for (auto& [k, v] : b.args) o.build_args.push_back(k + "=" + v);
@@ -218,20 +230,35 @@ int print_ps(const std::vector<compose::ProjectContainer>& cs, const std::string
   }
   std::vector<Json> rows;
   for (auto& c : cs) {
-    Json r = ps_row(c.summary, true);
+    Json r = ps_row(c.summary, format != "json");  // JSON: full IDs and commands
     r["Name"] = c.name;
     r["Service"] = c.service;
     r["Project"] = c.summary.value("Labels", Json::object()).value("com.docker.compose.project", "");
-    r["ExitCode"] = 0;
-    r["Health"] = "";
-    r["Publishers"] = c.summary.value("Ports", Json::array());
+    // ExitCode and Health as docker compose reads them from the status line:
+    // "Exited (3) 5 seconds ago", "Up 2 minutes (healthy)".
+    std::string status = c.summary.value("Status", "");
+    int exit_code = 0;
+    if (status.starts_with("Exited (")) {
+      exit_code = static_cast<int>(str::parse_int(status.substr(8, status.find(')') - 8)).value_or(0));
+    }
+    std::string health;
+    for (const char* h : {"healthy", "unhealthy", "health: starting"}) {
+      if (status.find(std::string("(") + h + ")") != std::string::npos) health = h == std::string("health: starting") ? "starting" : h;
+    }
+    r["ExitCode"] = exit_code;
+    r["Health"] = health;
+    Json publishers = Json::array();
+    for (auto& port : c.summary.value("Ports", Json::array())) {
+      publishers.push_back({{"URL", port.value("IP", "")},
+                            {"TargetPort", port.value("PrivatePort", 0)},
+                            {"PublishedPort", port.value("PublicPort", 0)},
+                            {"Protocol", port.value("Type", "tcp")}});
+    }
+    r["Publishers"] = publishers;
     rows.push_back(r);
   }
   if (format == "json") {
-    for (auto& r : rows) {
-      r["ID"] = r["ID"];
-      std::printf("%s\n", dump_json(r).c_str());
-    }
+    for (auto& r : rows) std::printf("%s\n", dump_json(r).c_str());
     return 0;
   }
   Json headers = {{"Name", "NAME"}, {"Image", "IMAGE"}, {"Command", "COMMAND"},
@@ -325,9 +352,20 @@ int compose_main(int argc, char** argv) {
   up->add_flag("--wait", up_o->wait, "wait for services to be running|healthy (implies -d)");
   up->add_option("--wait-timeout", wait_timeout, "seconds to wait with --wait");
   up->add_option("--pull", up_o->pull, "always, missing, never");
+  std::vector<std::string> scales;
+  up->add_option("--scale", scales, "SERVICE=NUM: replicas, overriding the file")->allow_extra_args(false);
   up->callback([&] {
     if (up_o->wait) detach = true;
     up_o->wait_timeout_ms = static_cast<int64_t>(wait_timeout) * 1000;
+    for (auto& sc : scales) {
+      auto eq = sc.find('=');
+      auto n = eq == std::string::npos ? std::nullopt : str::parse_int(sc.substr(eq + 1));
+      if (!n || *n < 0) {
+        rc = fail(Error{Errc::kInvalidArgument, "invalid --scale \"" + sc + "\": SERVICE=NUM", 0});
+        return;
+      }
+      up_o->scale[sc.substr(0, eq)] = static_cast<int>(*n);
+    }
     rc = with_project(g, up_o->services, [&](auto&, const Client& c, compose::Runner& r) {
       if (int e = check(r.up(*up_o))) return e;
       if (detach) return 0;

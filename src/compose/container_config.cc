@@ -102,6 +102,33 @@ void add_mounts(const Project& p, const Service& s, Json& host_config) {
   }
 }
 
+// Secrets at /run/secrets/<name> and configs at /<name> (or their target), read-only binds
+// of their files (compose's file sources; content and environment sources are copied into
+// the container by docker compose, which berth does not do yet).
+Result<void> add_file_objects(const Project& p, const Service& s, Json& host_config) {
+  for (const char* kind : {"secrets", "configs"}) {
+    bool secret = kind == std::string("secrets");
+    Json list = s.raw.is_object() ? s.raw.value(kind, Json::array()) : Json::array();
+    const auto& objects = secret ? p.secrets : p.configs;
+    for (auto& m : list) {
+      std::string source = m.value("source", "");
+      auto it = objects.find(source);
+      if (it == objects.end()) continue;  // the loader has refused unknown names
+      std::string target = m.value("target", "");
+      if (target.empty()) target = source;
+      if (!target.starts_with("/")) target = (secret ? "/run/secrets/" : "/") + target;
+      if (it->second.file.empty()) {
+        return make_error(Errc::kNotImplemented, "service \"" + s.name + "\": " +
+                                                     (secret ? "secret" : "config") + " \"" + source +
+                                                     "\": only file sources are supported yet");
+      }
+      if (!host_config.contains("Binds")) host_config["Binds"] = Json::array();
+      host_config["Binds"].push_back(it->second.file + ":" + target + ":ro");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string config_hash(const Service& s) {
@@ -172,6 +199,7 @@ Result<Json> container_create_body(const Project& p, const Service& s, int numbe
   if (!s.extra_hosts.empty()) hc["ExtraHosts"] = s.extra_hosts;
   if (!s.sysctls.empty()) hc["Sysctls"] = s.sysctls;
   add_mounts(p, s, hc);
+  BERTH_TRY(add_file_objects(p, s, hc));
 
   // Networks: the first by priority (then name) is NetworkMode; all of them are endpoints,
   // each with the service name as an alias.

@@ -341,7 +341,8 @@ Result<void> Runner::converge(const Service& s, const UpOptions& o, Undo& undo) 
     std::lock_guard<std::mutex> l(mu_);
     image_id = image_ids_[s.name];
   }
-  int replicas = s.replicas();
+  auto scaled = o.scale.find(s.name);
+  int replicas = scaled != o.scale.end() ? scaled->second : s.replicas();
   std::vector<std::pair<std::string, std::string>> to_start;  // id, name
   for (int n = 1; n <= replicas; ++n) {
     auto it = std::find_if(existing.begin(), existing.end(), [&](auto& c) { return c.number == n; });

@@ -62,6 +62,7 @@ struct UpOptions {
   bool wait = false;      // --wait: until running and healthy
   int64_t wait_timeout_ms = 0;  // 0 = no limit
   std::string pull;             // --pull: "" (the services' pull_policy), always, missing, never
+  std::map<std::string, int> scale;  // --scale SERVICE=NUM: replicas instead of the file's
 };
 
 struct DownOptions {
