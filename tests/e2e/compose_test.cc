@@ -191,6 +191,42 @@ TEST_F(ComposeTest, ExecRunLogsScaleStopAndStart) {
   EXPECT_EQ(engine_objects(), "");
 }
 
+TEST_F(ComposeTest, SecretsConfigsInlineDockerfileAndScaleFlag) {
+  write("pw.txt", "s3cret\n");
+  write("app.conf", "key=value\n");
+  write("compose.yaml", R"(services:
+  tool:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM busybox:latest
+        RUN echo inline-built > /built
+    command: ["sh", "-c", "cat /built /run/secrets/pw /etc/app.conf; exec sleep 300"]
+    secrets: [pw]
+    configs:
+      - source: app
+        target: /etc/app.conf
+    stop_grace_period: 1s
+secrets:
+  pw:
+    file: ./pw.txt
+configs:
+  app:
+    file: ./app.conf
+)");
+  auto up = compose("up -d --scale tool=2");
+  ASSERT_EQ(up.status, 0) << up.err;
+  EXPECT_EQ(compose("ps -q | wc -l").out, "2\n");
+  EXPECT_EQ(compose("exec -T --index 2 tool sh -c 'cat /built /run/secrets/pw /etc/app.conf'").out,
+            "inline-built\ns3cret\nkey=value\n");
+  // Read-only: the container cannot change the host's file.
+  EXPECT_NE(compose("exec -T tool sh -c 'echo x > /run/secrets/pw'").status, 0);
+  EXPECT_EQ(sh("cat " + app_ + "/pw.txt").out, "s3cret\n");
+  ASSERT_EQ(compose("down -t 0 --rmi local").status, 0);
+  EXPECT_NE(d_.docker("image inspect stack-tool").status, 0);  // --rmi local: the built image
+  EXPECT_EQ(engine_objects(), "");
+}
+
 TEST_F(ComposeTest, BadFilesFailBeforeAnythingIsCreated) {
   struct Case {
     const char* yaml;
