@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "api/docker/http.h"
+#include "api/docker/tls_listener.h"
 #include "api/docker/routes.h"
 #include "common/fs.h"
 #include "engine/engine.h"
@@ -42,20 +43,42 @@ int daemon_main(int argc, char** argv) {
   app.add_option("--insecure-registry", insecure, "registry (host:port) spoken to over HTTP")
       ->allow_extra_args(false);
   app.add_option("--log-level", log_level, "debug, info, warn, error");
+  // TCP only with TLS and client certificates (dockerd's flags; its default file names).
+  const char* cert_env = std::getenv("DOCKER_CERT_PATH");
+  const char* home = std::getenv("HOME");
+  std::string cert_dir = cert_env && *cert_env ? cert_env : std::string(home ? home : "/root") + "/.docker";
+  bool tlsverify = false, tls = false;
+  api::TlsOptions tls_opts{cert_dir + "/ca.pem", cert_dir + "/cert.pem", cert_dir + "/key.pem"};
+  app.add_flag("--tlsverify", tlsverify, "TLS with client certificates signed by --tlscacert (required for tcp://)");
+  app.add_flag("--tls", tls, "accepted only with --tlsverify");
+  app.add_option("--tlscacert", tls_opts.ca_file, "CA of the client certificates");
+  app.add_option("--tlscert", tls_opts.cert_file, "the server's certificate");
+  app.add_option("--tlskey", tls_opts.key_file, "the server's key");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  std::string socket = "/run/berth/berth.sock";
-  if (!hosts.empty()) {
-    if (hosts.size() > 1 || !hosts[0].starts_with("unix://")) {
-      std::fprintf(stderr, "berth daemon: only one unix:// host is supported (no TCP listener)\n");
+  std::string socket = hosts.empty() ? "/run/berth/berth.sock" : "";
+  std::vector<std::string> tcp_hosts;
+  for (auto& h : hosts) {
+    if (h.starts_with("unix://") && socket.empty()) {
+      socket = h.substr(7);
+    } else if (h.starts_with("tcp://")) {
+      tcp_hosts.push_back(h);
+    } else {
+      std::fprintf(stderr, "berth daemon: unsupported host \"%s\": one unix://PATH, and tcp://IP:PORT "
+                           "with --tlsverify\n", h.c_str());
       return 1;
     }
-    socket = hosts[0].substr(7);
   }
-  socket = fs::absolute(socket);
+  if (!tcp_hosts.empty() && !tlsverify) {
+    std::fprintf(stderr, "berth daemon: %s needs --tlsverify (with --tlscacert, --tlscert, --tlskey): "
+                         "the API is never served on TCP without client certificates\n",
+                 tcp_hosts[0].c_str());
+    return 1;
+  }
+  if (!socket.empty()) socket = fs::absolute(socket);
   if (auto slash = socket.rfind('/'); slash != std::string::npos && slash > 0) {
     if (auto r = fs::mkdir_all(socket.substr(0, slash), 0755); !r) {
       std::fprintf(stderr, "berth daemon: %s\n", r.error().message.c_str());
@@ -103,6 +126,18 @@ int daemon_main(int argc, char** argv) {
     std::fprintf(stderr, "berth daemon: %s\n", server.error().message.c_str());
     return 1;
   }
+  std::vector<std::unique_ptr<api::TlsListener>> tls_listeners;
+  for (auto& h : tcp_hosts) {
+    api::Server* srv = server->get();
+    auto l = api::TlsListener::listen(h, tls_opts, [srv](int fd) { srv->serve_connection(fd); });
+    if (!l) {
+      std::fprintf(stderr, "berth daemon: %s\n", l.error().message.c_str());
+      return 1;
+    }
+    tls_listeners.push_back(std::move(*l));
+  }
+  std::vector<std::thread> tls_threads;
+  for (auto& l : tls_listeners) tls_threads.emplace_back([l = l.get()] { l->run(); });
   // Shims are forked twice so that they outlive us; as their subreaper we still reap them
   // while we live (the engine's monitors do), instead of leaving zombies to an init that
   // may not reap.
@@ -117,12 +152,16 @@ int daemon_main(int argc, char** argv) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&set, &sig);
+    for (auto& l : tls_listeners) l->stop();
     (*server)->stop();
   });
-  std::fprintf(stderr, "berth daemon: API listening on unix://%s (data root %s)\n",
-               socket.c_str(), ctx.data_root.c_str());
+  std::string where = socket.empty() ? "" : "unix://" + socket;
+  for (auto& h : tcp_hosts) where += (where.empty() ? "" : ", ") + h + " (TLS, client certificates)";
+  std::fprintf(stderr, "berth daemon: API listening on %s (data root %s)\n", where.c_str(),
+               ctx.data_root.c_str());
   (*server)->run();
   waiter.join();
+  for (auto& t : tls_threads) t.join();
   return 0;
 }
 

@@ -7,6 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -288,6 +291,10 @@ struct Server::Impl {
   Local::acceptor acceptor{ioc};
   const Router* router = nullptr;
   std::string path;
+  // Without a unix socket, run() waits here for stop().
+  std::mutex mu;
+  std::condition_variable stopped_cv;
+  bool stopped = false;
 
   void session(Local::socket sock) {
     beast::flat_buffer buf;
@@ -316,6 +323,7 @@ Result<std::unique_ptr<Server>> Server::listen(const std::string& path, const Ro
   auto impl = std::make_unique<Impl>();
   impl->router = &router;
   impl->path = path;
+  if (path.empty()) return std::unique_ptr<Server>(new Server(std::move(impl)));
   // A live daemon on the socket keeps it; a stale socket file is replaced.
   {
     UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -348,6 +356,11 @@ Result<std::unique_ptr<Server>> Server::listen(const std::string& path, const Ro
 }
 
 void Server::run() {
+  if (impl_->path.empty()) {
+    std::unique_lock<std::mutex> l(impl_->mu);
+    impl_->stopped_cv.wait(l, [&] { return impl_->stopped; });
+    return;
+  }
   for (;;) {
     Local::socket sock(impl_->ioc);
     beast::error_code ec;
@@ -365,9 +378,26 @@ void Server::run() {
 }
 
 void Server::stop() {
+  {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    impl_->stopped = true;
+  }
+  impl_->stopped_cv.notify_all();
+  if (impl_->path.empty()) return;
   // Wakes the blocking accept(); the socket file goes with the daemon.
   ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
   ::unlink(impl_->path.c_str());
+}
+
+void Server::serve_connection(int fd) {
+  Local::socket sock(impl_->ioc);
+  beast::error_code ec;
+  sock.assign(Local(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return;
+  }
+  impl_->session(std::move(sock));
 }
 
 Result<std::string> spool_body(Exchange& ex, const std::string& root) {

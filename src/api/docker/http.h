@@ -85,8 +85,8 @@ class Router {
 int http_status(Errc code);
 
 // Listens on the unix socket `path` (replacing a stale one; mode 0660, group "berth" when it
-// exists) and serves `router` until `stop()` is called. Errors: kPermissionDenied,
-// kAlreadyExists (another daemon answers on `path`).
+// exists; "" = no unix socket) and serves `router` until `stop()` is called. Errors:
+// kPermissionDenied, kAlreadyExists (another daemon answers on `path`).
 class Server {
  public:
   static Result<std::unique_ptr<Server>> listen(const std::string& path, const Router& router);
@@ -94,6 +94,9 @@ class Server {
   // Blocks, accepting connections, until stop().
   void run();
   void stop();
+  // Serves one connection that arrived elsewhere (the TLS listener's plaintext end) until it
+  // closes; takes ownership of `fd`. Blocks: call it on a thread of its own.
+  void serve_connection(int fd);
 
   struct Impl;
 
