@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "support/berth_daemon.h"
 #include "support/bundle.h"
 #include "support/process.h"
 #include "support/registry.h"
@@ -16,40 +17,19 @@ class BuildTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
-    dir_ = make_temp_dir("berth-build");
-    socket_ = dir_ + "/berth.sock";
-    ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
-                               "unix://" + socket_},
-                              dir_ + "/daemon.log"));
-    for (int i = 0; i < 100 && access(socket_.c_str(), F_OK) != 0; ++i) usleep(20000);
-    ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/bin " + dir_ + "/rootfs/etc && cp /bin/busybox " +
-                 dir_ + "/rootfs/bin/ && chroot " + dir_ + "/rootfs /bin/busybox --install -s /bin" +
-                 " && echo 'root:x:0:0:root:/root:/bin/sh' > " + dir_ + "/rootfs/etc/passwd" +
-                 " && tar -C " + dir_ + "/rootfs -cf " + dir_ + "/rootfs.tar . && DOCKER_HOST=unix://" +
-                 socket_ + " docker import -c 'CMD [\"sh\"]' " + dir_ + "/rootfs.tar busybox >/dev/null")
-                  .status,
-              0);
+    ASSERT_TRUE(d_.start("berth-build")) << d_.error;
     host_before_ = container_host_state();
-    ctx_ = dir_ + "/ctx";
+    ctx_ = d_.dir() + "/ctx";
     ASSERT_EQ(sh("mkdir -p " + ctx_).status, 0);
   }
-  void TearDown() override {
-    if (!dir_.empty() && daemon_.running()) {
-      docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null 2>&1");
-    }
-    daemon_.stop();
-    sh(BERTH_SOURCE_DIR "/tests/support/cleanup-bridge.sh");
-    if (!dir_.empty()) sh("rm -rf " + dir_);
-  }
-  Output docker(const std::string& args) {
-    return sh("cd " + ctx_ + " && DOCKER_BUILDKIT=0 DOCKER_HOST=unix://" + socket_ + " docker " + args);
-  }
+  void TearDown() override { d_.stop(); }
+  Output docker(const std::string& args) { return d_.shell("DOCKER_BUILDKIT=0 docker " + args, ctx_); }
   void write(const std::string& rel, const std::string& text) {
     sh("mkdir -p $(dirname " + ctx_ + "/" + rel + ")");
     std::ofstream(ctx_ + "/" + rel) << text;
   }
-  std::string dir_, socket_, ctx_, host_before_;
-  Daemon daemon_;
+  BerthDaemon d_;
+  std::string ctx_, host_before_;
 };
 
 TEST_F(BuildTest, MultiStageImageRunsAsItsUserAndTurnsHealthy) {
@@ -129,11 +109,7 @@ TEST_F(BuildTest, CacheReusesUnchangedStepsAndRebuildsFromAChange) {
   auto fresh = docker("build --no-cache -t cached .");
   EXPECT_EQ(fresh.out.find("Using cache"), std::string::npos) << fresh.out;
   // The cache outlives the daemon.
-  daemon_.stop();
-  ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
-                             "unix://" + socket_},
-                            dir_ + "/daemon.log"));
-  for (int i = 0; i < 100 && docker("version >/dev/null 2>&1").status != 0; ++i) usleep(20000);
+  ASSERT_TRUE(d_.restart()) << d_.error;
   EXPECT_EQ(sh("echo '" + docker("build -t cached .").out + "' | grep -c 'Using cache'").out, "5\n");
 }
 
@@ -161,14 +137,14 @@ TEST_F(BuildTest, DockerCliAndBerthCliBuildTheSameImage) {
         "FROM busybox\nENV MODE=prod\nWORKDIR /srv\nCOPY . .\nRUN chmod +x app/run.sh && ls > files\n"
         "USER 1000\nEXPOSE 80\nCMD [\"app/run.sh\"]\n");
   ASSERT_EQ(docker("build -t fromdocker .").status, 0);
-  auto b = sh(berth_binary() + " -H unix://" + socket_ + " build --no-cache -t fromberth " + ctx_);
+  auto b = sh(berth_binary() + " -H unix://" + d_.socket() + " build --no-cache -t fromberth " + ctx_);
   ASSERT_EQ(b.status, 0) << b.err;
   std::string fmt = "inspect -f '{{json .Config}} {{len .RootFS.Layers}}' ";
   EXPECT_EQ(docker(fmt + "fromdocker").out, docker(fmt + "fromberth").out);
   std::string list = " --entrypoint sh -c 'find / -xdev -path /proc -prune -o -print | sort | md5sum; cat /srv/files'";
   EXPECT_EQ(docker("run --rm --user 0 fromdocker" + list).out, docker("run --rm --user 0 fromberth" + list).out);
   EXPECT_EQ(docker("run --rm fromberth cat /srv/files").out, "Dockerfile\napp\nfiles\n");  // no debug.log
-  auto again = sh(berth_binary() + " -H unix://" + socket_ + " build -q -t fromberth " + ctx_);
+  auto again = sh(berth_binary() + " -H unix://" + d_.socket() + " build -q -t fromberth " + ctx_);
   EXPECT_EQ(again.out.substr(0, 71), docker("inspect -f '{{.Id}}' fromberth").out.substr(0, 71));
 }
 
@@ -199,13 +175,13 @@ TEST_F(BuildTest, ArgsTargetAndThePythonSdk) {
             std::string::npos) << unused.out;
   std::string py = system_python3();
   if (py.empty() || sh(py + " -c 'import docker'").status != 0) return;
-  std::ofstream(dir_ + "/build.py") << R"(import docker, sys
+  std::ofstream(d_.dir() + "/build.py") << R"(import docker, sys
 c = docker.DockerClient(base_url="unix://" + sys.argv[1])
 img, logs = c.images.build(path=sys.argv[2], tag="sdk:1", buildargs={"VERSION": "2.0"})
 print(img.tags[0])
 print(c.containers.run("sdk:1", ["cat", "/stage", "/version"], remove=True).decode(), end="")
 )";
-  auto r = sh(py + " " + dir_ + "/build.py " + socket_ + " " + ctx_);
+  auto r = sh(py + " " + d_.dir() + "/build.py " + d_.socket() + " " + ctx_);
   EXPECT_EQ(r.out, "sdk:1\nfinal\n2.0 plain\n") << r.err;
 }
 
@@ -242,10 +218,10 @@ TEST_F(BuildTest, BadDockerfilesAndFailingStepsReportAndLeaveNothing) {
   auto stage = docker("build .");
   EXPECT_NE(stage.err.find("invalid from flag value 5"), std::string::npos) << stage.err;
   // No step's container, mount or namespace is left; no image was made.
-  EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+  EXPECT_EQ(sh("grep -c " + d_.dir() + " /proc/mounts").out, "0\n");
   EXPECT_EQ(container_host_state(), host_before_);
   EXPECT_EQ(docker("images -q | wc -l").out, "1\n");  // busybox only
-  EXPECT_EQ(sh("ls " + dir_ + "/root/build/mnt " + dir_ + "/root/builds 2>/dev/null | grep -v : | grep -c .").out, "0\n");
+  EXPECT_EQ(sh("ls " + d_.dir() + "/root/build/mnt " + d_.dir() + "/root/builds 2>/dev/null | grep -v : | grep -c .").out, "0\n");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "common/json.h"
+#include "support/berth_daemon.h"
 #include "support/bundle.h"
 #include "support/process.h"
 #include "support/registry.h"
@@ -27,43 +28,28 @@ class ClientCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
-    dir_ = make_temp_dir("berth-client");
-    socket_ = dir_ + "/berth.sock";
-    ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
-                               "unix://" + socket_},
-                              dir_ + "/daemon.log"));
-    for (int i = 0; i < 100 && access(socket_.c_str(), F_OK) != 0; ++i) usleep(20000);
+    ASSERT_TRUE(d_.start("berth-client", /*busybox=*/false)) << d_.error;
     ASSERT_EQ(docker("version --format '{{.Server.APIVersion}}'").out, "1.43\n")
-        << sh("cat " + dir_ + "/daemon.log").out;
-    ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/bin " + dir_ + "/rootfs/etc && cp /bin/busybox " +
-                 dir_ + "/rootfs/bin/ && chroot " + dir_ + "/rootfs /bin/busybox --install -s /bin" +
-                 " && echo 'root:x:0:0:root:/root:/bin/sh' > " + dir_ + "/rootfs/etc/passwd" +
-                 " && echo 'nobody:x:65534:65534:nobody:/:/bin/false' >> " + dir_ +
-                 "/rootfs/etc/passwd && tar -C " + dir_ + "/rootfs -cf " + dir_ + "/rootfs.tar .")
-                  .status,
-              0);
-    ASSERT_EQ(docker("import -c 'CMD [\"sh\"]' " + dir_ + "/rootfs.tar busybox").status, 0);
+        << sh("cat " + d_.dir() + "/daemon.log").out;
+    ASSERT_TRUE(d_.import_busybox("echo 'nobody:x:65534:65534:nobody:/:/bin/false' >> etc/passwd"))
+        << d_.error;
   }
   void TearDown() override {
-    if (!dir_.empty() && daemon_.running()) {
-      docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null 2>&1");
+    if (d_.running()) {
+      docker("rm -f $(docker ps -aq) >/dev/null 2>&1");
       docker("network prune -f >/dev/null 2>&1");  // their Linux bridges go with them
       docker("volume prune -a -f >/dev/null 2>&1");
     }
-    daemon_.stop();
-    if (!dir_.empty()) sh("rm -rf " + dir_);
+    d_.stop();
   }
-  Output docker(const std::string& args) {
-    return sh("DOCKER_HOST=unix://" + socket_ + " docker " + args);
-  }
+  Output docker(const std::string& args) { return d_.docker(args); }
   // `berth -H unix://SOCKET ARGS` (a shell command line: ARGS may hold quotes and pipes).
   std::string berth_cmd(const std::string& args) {
-    return berth_binary() + " -H unix://" + socket_ + " " + args;
+    return berth_binary() + " -H unix://" + d_.socket() + " " + args;
   }
   Output berth(const std::string& args) { return sh(berth_cmd(args)); }
 
-  std::string dir_, socket_;
-  Daemon daemon_;
+  BerthDaemon d_;
 };
 
 TEST_F(ClientCliTest, RunPrintsOutputAndExitsWithTheContainersCode) {
@@ -204,7 +190,7 @@ TEST_F(ClientCliTest, ErrorsAreDockersLines) {
 }
 
 TEST_F(ClientCliTest, UnreachableDaemonIsOneLine) {
-  std::string gone = dir_ + "/nothing.sock";
+  std::string gone = d_.dir() + "/nothing.sock";
   auto o = sh(berth_binary() + " -H unix://" + gone + " ps");
   EXPECT_EQ(o.status, 1);
   EXPECT_EQ(o.out, "");
@@ -215,9 +201,9 @@ TEST_F(ClientCliTest, UnreachableDaemonIsOneLine) {
   EXPECT_EQ(env.status, 1);
   EXPECT_NE(env.err.find("cannot reach the berth daemon at unix://" + gone), std::string::npos)
       << env.err;
-  EXPECT_EQ(sh("BERTH_HOST= DOCKER_HOST=unix://" + socket_ + " " + berth_binary() + " ps -q").status, 0);
-  auto build = sh("mkdir -p " + dir_ + "/empty && echo 'FROM busybox' > " + dir_ +
-                  "/empty/Dockerfile && " + berth_binary() + " -H unix://" + gone + " build " + dir_ +
+  EXPECT_EQ(sh("BERTH_HOST= DOCKER_HOST=unix://" + d_.socket() + " " + berth_binary() + " ps -q").status, 0);
+  auto build = sh("mkdir -p " + d_.dir() + "/empty && echo 'FROM busybox' > " + d_.dir() +
+                  "/empty/Dockerfile && " + berth_binary() + " -H unix://" + gone + " build " + d_.dir() +
                   "/empty");
   EXPECT_EQ(build.status, 1);
   EXPECT_EQ(str_lines(build.err).size(), 1u) << build.err;
@@ -225,7 +211,7 @@ TEST_F(ClientCliTest, UnreachableDaemonIsOneLine) {
 }
 
 TEST_F(ClientCliTest, BuildSendsTheFilteredContextAndUsesTheCache) {
-  std::string ctx = dir_ + "/ctx";
+  std::string ctx = d_.dir() + "/ctx";
   ASSERT_EQ(sh("mkdir -p " + ctx + "/sub " + ctx + "/cache").status, 0);
   write_file(ctx + "/Dockerfile",
              "FROM busybox\nCOPY . /ctx\nRUN echo building && ls /ctx > /list.txt\nCMD [\"cat\", \"/list.txt\"]\n");
@@ -256,17 +242,17 @@ TEST_F(ClientCliTest, BuildSendsTheFilteredContextAndUsesTheCache) {
   EXPECT_EQ(uploaded.out.rfind("Sending build context to berth daemon  ", 0), 0u) << uploaded.out;
   EXPECT_NE(uploaded.out.find(" ---> Using cache\n"), std::string::npos) << uploaded.out;
   // -q: the image ID alone, the one --iidfile gets and docker sees.
-  auto quiet = berth("build -q --network none --iidfile " + dir_ + "/iid -t app " + ctx);
+  auto quiet = berth("build -q --network none --iidfile " + d_.dir() + "/iid -t app " + ctx);
   ASSERT_EQ(quiet.status, 0) << quiet.err;
   EXPECT_TRUE(std::regex_match(quiet.out, std::regex("sha256:[0-9a-f]{64}\n"))) << quiet.out;
   EXPECT_EQ(docker("image inspect -f '{{.Id}}' app").out, quiet.out);
-  std::ifstream iid(dir_ + "/iid");
+  std::ifstream iid(d_.dir() + "/iid");
   std::string iid_text((std::istreambuf_iterator<char>(iid)), std::istreambuf_iterator<char>());
   EXPECT_EQ(iid_text + "\n", quiet.out);
   // A Dockerfile from outside the context (sent under a random name), with --build-arg and
   // --label; a Dockerfile on stdin.
-  write_file(dir_ + "/other.Dockerfile", "FROM busybox\nARG WHO=nobody\nRUN echo hello $WHO > /who\n");
-  auto outside = berth("build -q --network none -f " + dir_ + "/other.Dockerfile --build-arg WHO=berth "
+  write_file(d_.dir() + "/other.Dockerfile", "FROM busybox\nARG WHO=nobody\nRUN echo hello $WHO > /who\n");
+  auto outside = berth("build -q --network none -f " + d_.dir() + "/other.Dockerfile --build-arg WHO=berth "
                        "--label team=x -t other " + ctx);
   ASSERT_EQ(outside.status, 0) << outside.err;
   EXPECT_EQ(berth("run --rm --network none other cat /who").out, "hello berth\n");
@@ -284,13 +270,13 @@ TEST_F(ClientCliTest, BuildSendsTheFilteredContextAndUsesTheCache) {
 }
 
 TEST_F(ClientCliTest, BuildErrorsExitOne) {
-  std::string ctx = dir_ + "/bad";
+  std::string ctx = d_.dir() + "/bad";
   ASSERT_EQ(sh("mkdir -p " + ctx).status, 0);
   write_file(ctx + "/Dockerfile", "FROM busybox\nBOGUS nothing\n");
   auto bad = berth("build " + ctx);
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("Dockerfile:2:1: unknown instruction"), std::string::npos) << bad.err;
-  auto missing = berth("build " + dir_ + "/nothere");
+  auto missing = berth("build " + d_.dir() + "/nothere");
   EXPECT_EQ(missing.status, 1);
   EXPECT_NE(missing.err.find("unable to prepare context"), std::string::npos) << missing.err;
   write_file(ctx + "/Dockerfile", "FROM busybox\nRUN exit 7\n");

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/json.h"
+#include "support/berth_daemon.h"
 #include "support/bundle.h"
 #include "support/process.h"
 #include "support/registry.h"
@@ -19,35 +20,16 @@ class EngineOptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
-    dir_ = make_temp_dir("berth-options");
-    socket_ = dir_ + "/berth.sock";
-    ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
-                               "unix://" + socket_},
-                              dir_ + "/daemon.log"));
-    for (int i = 0; i < 100 && access(socket_.c_str(), F_OK) != 0; ++i) usleep(20000);
+    ASSERT_TRUE(d_.start("berth-options", /*busybox=*/false)) << d_.error;
     ASSERT_EQ(docker("version --format '{{.Server.APIVersion}}'").out, "1.43\n")
-        << sh("cat " + dir_ + "/daemon.log").out;
+        << sh("cat " + d_.dir() + "/daemon.log").out;
     // busybox with root, nobody and a `staff` group (for --group-add by name).
-    const std::string r = dir_ + "/rootfs";
-    ASSERT_EQ(sh("mkdir -p " + r + "/bin " + r + "/etc && cp /bin/busybox " + r + "/bin/ && " +
-                 "chroot " + r + " /bin/busybox --install -s /bin && " +
-                 "printf 'root:x:0:0:root:/root:/bin/sh\\nnobody:x:65534:65534::/:/bin/false\\n' > " +
-                 r + "/etc/passwd && printf 'root:x:0:\\nstaff:x:50:\\n' > " + r + "/etc/group && " +
-                 "tar -C " + r + " -cf " + dir_ + "/rootfs.tar .")
-                  .status,
-              0);
-    ASSERT_EQ(docker("import -c 'CMD [\"sh\"]' " + dir_ + "/rootfs.tar busybox").status, 0);
+    ASSERT_TRUE(d_.import_busybox("echo 'nobody:x:65534:65534::/:/bin/false' >> etc/passwd && "
+                                  "printf 'root:x:0:\\nstaff:x:50:\\n' > etc/group"))
+        << d_.error;
   }
-  void TearDown() override {
-    if (!dir_.empty() && daemon_.running()) {
-      docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null 2>&1");
-    }
-    daemon_.stop();
-    if (!dir_.empty()) sh("rm -rf " + dir_);
-  }
-  Output docker(const std::string& args) {
-    return sh("DOCKER_HOST=unix://" + socket_ + " docker " + args);
-  }
+  void TearDown() override { d_.stop(); }
+  Output docker(const std::string& args) { return d_.docker(args); }
   // `docker run --rm` of `script` (no single quotes in it) with `options`.
   Output run(const std::string& options, const std::string& script) {
     return docker("run --rm --pull never --network none " + options + " busybox sh -c '" +
@@ -64,14 +46,14 @@ class EngineOptionsTest : public ::testing::Test {
     EXPECT_NE(o.status, 0);
     EXPECT_NE(o.err.find(message), std::string::npos) << o.err;
     EXPECT_EQ(docker("ps -q").out, "");
-    EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+    EXPECT_EQ(sh("grep -c " + d_.dir() + " /proc/mounts").out, "0\n");
   }
   // Creates a container through the API (a body the docker CLI would not send) and starts it.
   // A create the daemon refuses (docker's create-time checks) gives its message as stderr,
   // and no container exists then.
   Output create_and_start(const std::string& body) {
     auto created = sh("curl -s -X POST -H 'Content-Type: application/json' -d '" + body +
-                      "' --unix-socket " + socket_ + " http://x/v1.43/containers/create");
+                      "' --unix-socket " + d_.socket() + " http://x/v1.43/containers/create");
     auto id = created.out.find("\"Id\":\"");
     if (id == std::string::npos) {
       EXPECT_EQ(docker("ps -aq").out, "");
@@ -80,8 +62,7 @@ class EngineOptionsTest : public ::testing::Test {
     }
     return docker("start -a " + created.out.substr(id + 6, 64));
   }
-  std::string dir_, socket_;
-  Daemon daemon_;
+  BerthDaemon d_;
 };
 
 // This process's /proc/self/status field (the daemon, our child, has the same).
@@ -144,7 +125,7 @@ TEST_F(EngineOptionsTest, SecurityOptNoNewPrivilegesAndSeccomp) {
   EXPECT_EQ(run("--security-opt apparmor=unconfined --security-opt label=disable", "echo ok").out,
             "ok\n");
   // A profile in docker's format: archMap, and a rule kept only with CAP_SYS_ADMIN.
-  const std::string profile = dir_ + "/no-mkdir.json";
+  const std::string profile = d_.dir() + "/no-mkdir.json";
   std::ofstream(profile) << R"({
   "defaultAction": "SCMP_ACT_ALLOW",
   "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]},
@@ -183,7 +164,7 @@ TEST_F(EngineOptionsTest, UlimitsAreSetAndClampedToTheDaemonsHardLimit) {
   EXPECT_EQ(big.status, 0) << big.err;
   EXPECT_EQ(big.out, expect + expect);
   if (!can_raise && host < want) {
-    EXPECT_NE(sh("cat " + dir_ + "/daemon.log").out.find("ulimit nofile: hard limit 1048576"),
+    EXPECT_NE(sh("cat " + d_.dir() + "/daemon.log").out.find("ulimit nofile: hard limit 1048576"),
               std::string::npos);
   }
 }

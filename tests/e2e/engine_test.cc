@@ -1,12 +1,12 @@
 // `berth daemon` driven by the clients docker users have: the docker CLI (DOCKER_HOST) and
 // Debian's python3-docker SDK. One daemon per test, on its own data root and socket.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
 
 #include "common/json.h"
+#include "support/berth_daemon.h"
 #include "support/bundle.h"
 #include "support/process.h"
 #include "support/registry.h"
@@ -18,30 +18,15 @@ class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
-    dir_ = make_temp_dir("berth-engine");
-    socket_ = dir_ + "/berth.sock";
-    ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
-                               "unix://" + socket_},
-                              dir_ + "/daemon.log"));
-    for (int i = 0; i < 100 && access(socket_.c_str(), F_OK) != 0; ++i) usleep(20000);
+    ASSERT_TRUE(d_.start("berth-engine", /*busybox=*/false)) << d_.error;
     ASSERT_EQ(docker("version --format '{{.Server.APIVersion}}'").out, "1.43\n")
-        << sh("cat " + dir_ + "/daemon.log").out;
-    ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/bin " + dir_ + "/rootfs/etc && cp /bin/busybox " +
-                 dir_ + "/rootfs/bin/ && chroot " + dir_ + "/rootfs /bin/busybox --install -s /bin" +
-                 " && echo 'root:x:0:0:root:/root:/bin/sh' > " + dir_ + "/rootfs/etc/passwd" +
-                 " && echo 'nobody:x:65534:65534:nobody:/:/bin/false' >> " + dir_ +
-                 "/rootfs/etc/passwd && tar -C " + dir_ + "/rootfs -cf " + dir_ + "/rootfs.tar .")
-                  .status,
-              0);
-  }
-  void start_daemon() {
-    ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
-                               "unix://" + socket_},
-                              dir_ + "/daemon.log"));
-    for (int i = 0; i < 100 && docker("version >/dev/null 2>&1").status != 0; ++i) usleep(20000);
+        << sh("cat " + d_.dir() + "/daemon.log").out;
+    // DIR/rootfs and DIR/rootfs.tar, imported by the tests under the names they want.
+    ASSERT_TRUE(d_.make_busybox_rootfs("echo 'nobody:x:65534:65534:nobody:/:/bin/false' >> etc/passwd"))
+        << d_.error;
   }
   void busybox() {
-    ASSERT_EQ(docker("import -c 'CMD [\"sh\"]' " + dir_ + "/rootfs.tar busybox").status, 0);
+    ASSERT_EQ(docker("import -c 'CMD [\"sh\"]' " + d_.dir() + "/rootfs.tar busybox").status, 0);
   }
   // Nothing of container `id` is left on the host: mount, cgroup, runtime state, files.
   void expect_gone(const std::string& id) {
@@ -49,36 +34,32 @@ class EngineTest : public ::testing::Test {
     EXPECT_EQ(sh("ls -d /sys/fs/cgroup/*/berth/" + id + " /sys/fs/cgroup/berth/" + id +
                  " 2>/dev/null").out, "");
     EXPECT_FALSE(std::ifstream("/run/berth/runtime/" + id + "/state.json").good());
-    EXPECT_FALSE(std::ifstream(dir_ + "/root/containers/" + id + "/hosts").good());
+    EXPECT_FALSE(std::ifstream(d_.dir() + "/root/containers/" + id + "/hosts").good());
   }
   void TearDown() override {
-    if (!dir_.empty() && daemon_.running()) {
-      docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null 2>&1");
+    if (d_.running()) {
+      docker("rm -f $(docker ps -aq) >/dev/null 2>&1");
       docker("network prune -f >/dev/null 2>&1");  // their Linux bridges go with them
     }
-    daemon_.stop();
-    if (!dir_.empty()) sh("rm -rf " + dir_);
+    d_.stop();
   }
-  Output docker(const std::string& args) {
-    return sh("DOCKER_HOST=unix://" + socket_ + " docker " + args);
-  }
-  std::string dir_, socket_;
-  Daemon daemon_;
+  Output docker(const std::string& args) { return d_.docker(args); }
+  BerthDaemon d_;
 };
 
 TEST_F(EngineTest, PingVersionAndInfoAsDockerShowsThem) {
   EXPECT_EQ(docker("info --format '{{.Driver}} {{.OSType}}'").out, "overlay2 linux\n");
-  auto ping = sh("curl -s --unix-socket " + socket_ + " http://x/_ping");
+  auto ping = sh("curl -s --unix-socket " + d_.socket() + " http://x/_ping");
   EXPECT_EQ(ping.out, "OK");
   // The socket is root's, mode 0660, as dockerd's.
-  EXPECT_EQ(sh("stat -c '%a %U' " + socket_).out, "660 root\n");
+  EXPECT_EQ(sh("stat -c '%a %U' " + d_.socket()).out, "660 root\n");
   // Unknown paths get docker's 404 body.
-  EXPECT_EQ(sh("curl -s --unix-socket " + socket_ + " http://x/v1.43/nowhere").out,
+  EXPECT_EQ(sh("curl -s --unix-socket " + d_.socket() + " http://x/v1.43/nowhere").out,
             "{\"message\":\"page not found\"}\n");
 }
 
 TEST_F(EngineTest, ImageCommandsThroughTheDockerCli) {
-  auto imported = docker("import -c 'CMD [\"sh\"]' " + dir_ + "/rootfs.tar bb:1");
+  auto imported = docker("import -c 'CMD [\"sh\"]' " + d_.dir() + "/rootfs.tar bb:1");
   ASSERT_EQ(imported.status, 0) << imported.err;
   std::string id = imported.out.substr(0, imported.out.size() - 1);
   EXPECT_EQ(docker("images --format '{{.Repository}}:{{.Tag}} {{.ID}}'").out,
@@ -88,9 +69,9 @@ TEST_F(EngineTest, ImageCommandsThroughTheDockerCli) {
   EXPECT_EQ(docker("tag bb:1 bb:2").status, 0);
   EXPECT_EQ(docker("history -q bb:2").out, id.substr(7, 12) + "\n");
   // save / load round trip
-  ASSERT_EQ(docker("save -o " + dir_ + "/bb.tar bb:1").status, 0);
+  ASSERT_EQ(docker("save -o " + d_.dir() + "/bb.tar bb:1").status, 0);
   EXPECT_EQ(docker("rmi bb:1 bb:2").out, "Untagged: bb:1\nUntagged: bb:2\nDeleted: " + id + "\n");
-  EXPECT_EQ(docker("load -i " + dir_ + "/bb.tar").out, "Loaded image: bb:1\n");
+  EXPECT_EQ(docker("load -i " + d_.dir() + "/bb.tar").out, "Loaded image: bb:1\n");
   EXPECT_EQ(docker("image inspect --format '{{.Id}}' bb:1").out, id + "\n");
   // Errors with docker's wording and a non-zero exit.
   auto missing = docker("rmi nothere:1");
@@ -106,7 +87,7 @@ TEST_F(EngineTest, PushAndPullThroughTheDockerCli) {
   Registry reg;
   ASSERT_EQ(reg.start(), "");
   std::string name = reg.host() + "/e2e/bb:1";
-  ASSERT_EQ(docker("import " + dir_ + "/rootfs.tar " + name).status, 0);
+  ASSERT_EQ(docker("import " + d_.dir() + "/rootfs.tar " + name).status, 0);
   auto pushed = docker("push " + name);
   ASSERT_EQ(pushed.status, 0) << pushed.err;
   EXPECT_NE(pushed.out.find("1: digest: sha256:"), std::string::npos) << pushed.out;
@@ -130,8 +111,8 @@ TEST_F(EngineTest, PythonDockerSdk) {
   if (py.empty() || sh(py + " -c 'import docker'").status != 0) {
     GTEST_SKIP() << "python3-docker is not installed";
   }
-  ASSERT_EQ(docker("import " + dir_ + "/rootfs.tar sdk:1").status, 0);
-  std::ofstream(dir_ + "/sdk.py") << R"(import docker, sys
+  ASSERT_EQ(docker("import " + d_.dir() + "/rootfs.tar sdk:1").status, 0);
+  std::ofstream(d_.dir() + "/sdk.py") << R"(import docker, sys
 c = docker.DockerClient(base_url="unix://" + sys.argv[1])
 assert c.ping()
 img = c.images.get("sdk:1")
@@ -144,7 +125,7 @@ try:
 except docker.errors.ImageNotFound as e:
     print("not found:", e.explanation)
 )";
-  auto o = sh(py + " " + dir_ + "/sdk.py " + socket_);
+  auto o = sh(py + " " + d_.dir() + "/sdk.py " + d_.socket());
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_EQ(o.out, "['sdk:1', 'sdk:2']\n1\nnot found: No such image: nope:1\n");
 }
@@ -219,14 +200,14 @@ TEST_F(EngineTest, ExecWithStdinTerminalAndDockersExitCodes) {
   busybox();
   ASSERT_EQ(docker("run -d --name box --network none busybox sleep 100").status, 0);
   // -i: the client's input is the process's stdin, its end closes it.
-  EXPECT_EQ(sh("echo 'piped in' | DOCKER_HOST=unix://" + socket_ + " docker exec -i box sh -c 'cat; echo end'").out,
+  EXPECT_EQ(sh("echo 'piped in' | DOCKER_HOST=unix://" + d_.socket() + " docker exec -i box sh -c 'cat; echo end'").out,
             "piped in\nend\n");
   // -t: a terminal inside the container; output arrives raw with CR LF.
-  auto tty = sh("script -qec \"DOCKER_HOST=unix://" + socket_ + " docker exec -t box sh -c 'tty; exit 5'\" /dev/null");
+  auto tty = sh("script -qec \"DOCKER_HOST=unix://" + d_.socket() + " docker exec -t box sh -c 'tty; exit 5'\" /dev/null");
   EXPECT_NE(tty.out.find("/dev/pts/"), std::string::npos) << tty.out;
   EXPECT_EQ(tty.status, 5);
   // -it: an interactive shell reads what is typed.
-  auto it = sh("printf 'echo typed-$((6*7))\\nexit 3\\n' | script -qec \"DOCKER_HOST=unix://" + socket_ +
+  auto it = sh("printf 'echo typed-$((6*7))\\nexit 3\\n' | script -qec \"DOCKER_HOST=unix://" + d_.socket() +
                " docker exec -it box sh\" /dev/null");
   EXPECT_NE(it.out.find("typed-42"), std::string::npos) << it.out;
   // A program that is missing or cannot run: docker's 127 and 126.
@@ -237,8 +218,8 @@ TEST_F(EngineTest, ExecWithStdinTerminalAndDockersExitCodes) {
 TEST_F(EngineTest, EventsStreamAndReplayWithFilters) {
   busybox();
   // A live subscriber sees what happens after it connects.
-  sh("(DOCKER_HOST=unix://" + socket_ + " timeout 5 docker events --filter type=container --filter container=evt "
-     "--format '{{.Action}} {{.Actor.Attributes.name}}' > " + dir_ + "/live &)");
+  sh("(DOCKER_HOST=unix://" + d_.socket() + " timeout 5 docker events --filter type=container --filter container=evt "
+     "--format '{{.Action}} {{.Actor.Attributes.name}}' > " + d_.dir() + "/live &)");
   usleep(300000);
   ASSERT_EQ(docker("run --name evt --network none busybox sh -c 'exit 3'").status, 3);
   ASSERT_EQ(docker("rm evt").status, 0);
@@ -265,8 +246,8 @@ TEST_F(EngineTest, EventsStreamAndReplayWithFilters) {
   ASSERT_EQ(docker("rmi -f busybox").status, 0);
   EXPECT_EQ(docker("images -q").out, id);
   ASSERT_EQ(docker("rm user").status, 0);
-  for (int i = 0; i < 60 && sh("grep -c destroy " + dir_ + "/live").out != "1\n"; ++i) usleep(100000);
-  EXPECT_EQ(sh("cat " + dir_ + "/live").out, "create evt\nstart evt\ndie evt\ndestroy evt\n");
+  for (int i = 0; i < 60 && sh("grep -c destroy " + d_.dir() + "/live").out != "1\n"; ++i) usleep(100000);
+  EXPECT_EQ(sh("cat " + d_.dir() + "/live").out, "create evt\nstart evt\ndie evt\ndestroy evt\n");
 }
 
 // docker update: new limits reach the running container's cgroups and its inspect; a bad value
@@ -293,11 +274,11 @@ TEST_F(EngineTest, UpdateChangesLimitsOfARunningContainer) {
 
 TEST_F(EngineTest, VolumesKeepDataAndAreSeededFromTheImage) {
   // An image that declares VOLUME /seed and ships a file there.
-  ASSERT_EQ(sh("mkdir -p " + dir_ + "/rootfs/seed && echo from-image > " + dir_ +
-               "/rootfs/seed/hello && tar -C " + dir_ + "/rootfs -cf " + dir_ + "/seeded.tar .")
+  ASSERT_EQ(sh("mkdir -p " + d_.dir() + "/rootfs/seed && echo from-image > " + d_.dir() +
+               "/rootfs/seed/hello && tar -C " + d_.dir() + "/rootfs -cf " + d_.dir() + "/seeded.tar .")
                 .status,
             0);
-  ASSERT_EQ(docker("import -c 'VOLUME /seed' -c 'CMD [\"sh\"]' " + dir_ + "/seeded.tar seeded").status, 0);
+  ASSERT_EQ(docker("import -c 'VOLUME /seed' -c 'CMD [\"sh\"]' " + d_.dir() + "/seeded.tar seeded").status, 0);
   // A new named volume gets the image's content on first use, then keeps what is written.
   EXPECT_EQ(docker("run --rm --network none -v vol1:/seed seeded cat /seed/hello").out, "from-image\n");
   ASSERT_EQ(docker("run --rm --network none -v vol1:/seed seeded sh -c 'echo kept > /seed/mine'").status, 0);
@@ -325,7 +306,7 @@ TEST_F(EngineTest, VolumesKeepDataAndAreSeededFromTheImage) {
   EXPECT_NE(bad.status, 0);
   EXPECT_EQ(docker("volume ls -q").out, "vol1\n");
   ASSERT_EQ(docker("volume rm vol1").status, 0);
-  EXPECT_EQ(sh("ls " + dir_ + "/root/volumes").out, "");
+  EXPECT_EQ(sh("ls " + d_.dir() + "/root/volumes").out, "");
 }
 
 TEST_F(EngineTest, RestartPolicyBringsACrashingContainerBack) {
@@ -373,21 +354,21 @@ TEST_F(EngineTest, HealthcheckTurnsUnhealthyAndBackHealthy) {
 TEST_F(EngineTest, StdinAndTerminal) {
   busybox();
   // -i: stdin reaches the container and its end ends the program's input.
-  auto piped = run({"sh", "-c", "DOCKER_HOST=unix://" + socket_ +
+  auto piped = run({"sh", "-c", "DOCKER_HOST=unix://" + d_.socket() +
                                     " docker run -i --rm --network none busybox sh -c 'cat; echo done'"},
                    "hello stdin\n");
   EXPECT_EQ(piped.status, 0) << piped.err;
   EXPECT_EQ(piped.out, "hello stdin\ndone\n");
   // -it: a terminal of its own, its size from the client, and the exit code back.
   auto o = run({"script", "-qec",
-                "DOCKER_HOST=unix://" + socket_ +
+                "DOCKER_HOST=unix://" + d_.socket() +
                     " docker run --rm -it --network none busybox sh -c 'tty; exit 5'",
                 "/dev/null"},
                "", /*hold_stdin=*/true);
   EXPECT_EQ(o.status, 5) << o.out << o.err;
   EXPECT_NE(o.out.find("/dev/pts/0"), std::string::npos) << o.out;
   ASSERT_EQ(docker("run -dt --name term --network none busybox sh -c 'sleep 0.5; stty size; sleep 100'").status, 0);
-  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket " + socket_ +
+  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' -X POST --unix-socket " + d_.socket() +
                " 'http://x/v1.43/containers/term/resize?h=33&w=111'").out, "200");
   std::string logs;
   for (int i = 0; i < 60 && logs.empty(); ++i) {
@@ -418,10 +399,9 @@ TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
   busybox();
   ASSERT_EQ(docker("run -d --name long busybox sh -c 'echo one; sleep 2; echo two; sleep 1000'").status, 0);
   ASSERT_EQ(docker("run -d --name short busybox sh -c 'sleep 1; exit 7'").status, 0);
-  ::kill(daemon_.pid(), SIGKILL);
-  daemon_.stop();
+  d_.kill();
   sleep(3);  // meanwhile `short` exits and `long` writes its second line
-  start_daemon();
+  ASSERT_TRUE(d_.restart()) << d_.error;
   EXPECT_EQ(docker("inspect -f '{{.State.Status}}' long").out, "running\n");
   EXPECT_EQ(docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' short").out, "exited 7\n");
   EXPECT_EQ(docker("logs long").out, "one\ntwo\n");
@@ -440,16 +420,15 @@ TEST_F(EngineTest, TwentyContainersSurviveADaemonKillAndFiftyParallelRunsLeaveNo
   std::string loop = "'i=0; while [ $i -lt 100000 ]; do echo $i; i=$((i+1)); usleep 50000; done'";
   std::string starts;
   for (int i = 0; i < 20; ++i) {
-    starts += "DOCKER_HOST=unix://" + socket_ + " docker run -d --name c" + std::to_string(i) +
+    starts += "DOCKER_HOST=unix://" + d_.socket() + " docker run -d --name c" + std::to_string(i) +
               " busybox sh -c " + loop + " >/dev/null & ";
   }
   ASSERT_EQ(sh(starts + "wait").status, 0);
   ASSERT_EQ(docker("run -d --name ends busybox sh -c 'sleep 1; exit 42'").status, 0);
   EXPECT_EQ(docker("ps -q | wc -l").out, "21\n");
-  ::kill(daemon_.pid(), SIGKILL);
-  daemon_.stop();
+  d_.kill();
   sleep(2);
-  start_daemon();
+  ASSERT_TRUE(d_.restart()) << d_.error;
   EXPECT_EQ(docker("ps -q | wc -l").out, "20\n");
   EXPECT_EQ(docker("inspect -f '{{.State.Status}} {{.State.ExitCode}}' ends").out, "exited 42\n");
   usleep(300000);
@@ -460,17 +439,17 @@ TEST_F(EngineTest, TwentyContainersSurviveADaemonKillAndFiftyParallelRunsLeaveNo
     auto lines = docker("logs " + name + " | awk 'NR-1 != $1 {bad=1} END {print (bad ? \"gap\" : NR > 40 ? \"whole\" : \"short\")}'").out;
     EXPECT_EQ(lines, "whole\n") << name;
   }
-  ASSERT_EQ(docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null").status, 0);
+  ASSERT_EQ(docker("rm -f $(docker ps -aq) >/dev/null").status, 0);
 
   std::string runs;
   for (int i = 0; i < 50; ++i) {
-    runs += "DOCKER_HOST=unix://" + socket_ + " docker run -d busybox sleep 100 >> " + dir_ + "/ids || echo fail & ";
+    runs += "DOCKER_HOST=unix://" + d_.socket() + " docker run -d busybox sleep 100 >> " + d_.dir() + "/ids || echo fail & ";
   }
   EXPECT_EQ(sh(runs + "wait").out, "");
-  EXPECT_EQ(sh("wc -l < " + dir_ + "/ids").out, "50\n");
+  EXPECT_EQ(sh("wc -l < " + d_.dir() + "/ids").out, "50\n");
   EXPECT_EQ(docker("ps -q | wc -l").out, "50\n");
-  ASSERT_EQ(docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null").status, 0);
-  EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+  ASSERT_EQ(docker("rm -f $(docker ps -aq) >/dev/null").status, 0);
+  EXPECT_EQ(sh("grep -c " + d_.dir() + " /proc/mounts").out, "0\n");
   EXPECT_EQ(container_host_state(), host_before);
 }
 
@@ -485,7 +464,7 @@ TEST_F(EngineTest, BadInputGetsDockersStatusAndLeavesNothing) {
   EXPECT_NE(conflict.status, 0);
   EXPECT_NE(conflict.err.find("is already in use by container"), std::string::npos) << conflict.err;
   auto code = [&](const std::string& args) {
-    return sh("curl -s -o /dev/null -w '%{http_code}' --unix-socket " + socket_ + " " + args).out;
+    return sh("curl -s -o /dev/null -w '%{http_code}' --unix-socket " + d_.socket() + " " + args).out;
   };
   EXPECT_EQ(code("-X POST -H 'Content-Type: application/json' -d '{not json' http://x/v1.43/containers/create"), "400");
   EXPECT_EQ(code("-X POST -H 'Content-Type: application/json' -d '{\"Image\":\"busybox\",\"HostConfig\":{\"NetworkMode\":\"nonet\"}}' http://x/v1.43/containers/create"), "404");
@@ -494,7 +473,7 @@ TEST_F(EngineTest, BadInputGetsDockersStatusAndLeavesNothing) {
   EXPECT_NE(bind.status, 0);
   EXPECT_NE(bind.err.find("bind source path does not exist"), std::string::npos) << bind.err;
   // Only `taken` and the failed bind container's record exist; nothing is mounted.
-  EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+  EXPECT_EQ(sh("grep -c " + d_.dir() + " /proc/mounts").out, "0\n");
 }
 
 // berth0 and CNI's base chains go once the last container is (tests/support/cleanup-bridge.sh).
@@ -532,7 +511,7 @@ TEST_F(EngineTest, PublishedPortReachesTheContainerAndIsRemovedWithIt) {
   // Everything of the containers is gone: rules, namespace, lease.
   EXPECT_EQ(sh("iptables-save | grep -c " + id.substr(0, 12)).out, "0\n");
   EXPECT_EQ(sh("ls /run/berth/netns | grep -c " + id).out, "0\n");
-  EXPECT_EQ(sh("ls " + dir_ + "/root/network/ipam/bridge | grep -c 172.17").out, "0\n");
+  EXPECT_EQ(sh("ls " + d_.dir() + "/root/network/ipam/bridge | grep -c 172.17").out, "0\n");
   (void)dup;
 }
 
@@ -589,34 +568,34 @@ TEST_F(EngineTest, UserNetworkResolvesContainersByNameAndAlias) {
 
 TEST_F(EngineTest, CopyDiffExportAndStats) {
   busybox();
-  ASSERT_EQ(sh("mkdir -p " + dir_ + "/src/sub && echo hello > " + dir_ + "/src/a.txt && echo deep > " +
-               dir_ + "/src/sub/b.txt").status, 0);
+  ASSERT_EQ(sh("mkdir -p " + d_.dir() + "/src/sub && echo hello > " + d_.dir() + "/src/a.txt && echo deep > " +
+               d_.dir() + "/src/sub/b.txt").status, 0);
   ASSERT_EQ(docker("run -d --name box --memory 64m -v boxvol:/data busybox sh -c "
                    "'mkdir -p /tmp && ln -s /etc /tmp/evil; while :; do :; done'").status, 0);
   // docker cp in: a directory, a file into a volume, a file through a symlink that points at
   // the container's /etc (and never the host's).
   for (int i = 0; i < 50 && docker("exec box test -L /tmp/evil").status != 0; ++i) usleep(20000);
-  ASSERT_EQ(docker("cp " + dir_ + "/src box:/tmp/").status, 0);
+  ASSERT_EQ(docker("cp " + d_.dir() + "/src box:/tmp/").status, 0);
   EXPECT_EQ(docker("exec box cat /tmp/src/a.txt /tmp/src/sub/b.txt").out, "hello\ndeep\n");
-  ASSERT_EQ(docker("cp " + dir_ + "/src/a.txt box:/data/").status, 0);
+  ASSERT_EQ(docker("cp " + d_.dir() + "/src/a.txt box:/data/").status, 0);
   EXPECT_EQ(docker("run --rm -v boxvol:/v busybox cat /v/a.txt").out, "hello\n");
-  ASSERT_EQ(docker("cp " + dir_ + "/src/sub/b.txt box:/tmp/evil/").status, 0);
+  ASSERT_EQ(docker("cp " + d_.dir() + "/src/sub/b.txt box:/tmp/evil/").status, 0);
   EXPECT_EQ(docker("exec box cat /etc/b.txt").out, "deep\n");
   EXPECT_FALSE(std::ifstream("/etc/b.txt").good());
   // docker cp out: a directory, the engine's /etc/hostname, a missing path.
-  ASSERT_EQ(docker("cp box:/tmp/src " + dir_ + "/back").status, 0);
-  EXPECT_EQ(sh("cat " + dir_ + "/back/sub/b.txt").out, "deep\n");
+  ASSERT_EQ(docker("cp box:/tmp/src " + d_.dir() + "/back").status, 0);
+  EXPECT_EQ(sh("cat " + d_.dir() + "/back/sub/b.txt").out, "deep\n");
   std::string id = docker("inspect -f '{{.Id}}' box").out.substr(0, 12);
   EXPECT_EQ(docker("cp box:/etc/hostname -").status, 0);
-  EXPECT_EQ(sh("DOCKER_HOST=unix://" + socket_ + " docker cp box:/etc/hostname - | tar -xO").out, id + "\n");
-  auto missing = docker("cp box:/no/such " + dir_ + "/x");
+  EXPECT_EQ(docker("cp box:/etc/hostname - | tar -xO").out, id + "\n");
+  auto missing = docker("cp box:/no/such " + d_.dir() + "/x");
   EXPECT_NE(missing.err.find("Could not find the file /no/such"), std::string::npos) << missing.err;
   // docker diff and export.
   std::string diff = docker("diff box").out;
   EXPECT_NE(diff.find("A /tmp/src/sub/b.txt\n"), std::string::npos) << diff;
   EXPECT_NE(diff.find("A /etc/b.txt\n"), std::string::npos) << diff;
   EXPECT_EQ(diff.find("/etc/hostname"), std::string::npos) << diff;
-  EXPECT_EQ(sh("DOCKER_HOST=unix://" + socket_ + " docker export box | tar -t | grep -c '^tmp/src/a.txt$'").out, "1\n");
+  EXPECT_EQ(docker("export box | tar -t | grep -c '^tmp/src/a.txt$'").out, "1\n");
   // docker stats: the busy loop shows as CPU, the limit as the memory limit.
   auto stats = docker("stats --no-stream --format '{{.CPUPerc}} {{.MemUsage}} {{.PIDs}}' box");
   ASSERT_EQ(stats.status, 0) << stats.err;
@@ -624,9 +603,9 @@ TEST_F(EngineTest, CopyDiffExportAndStats) {
   EXPECT_NE(stats.out.find(" / 64MiB 1\n"), std::string::npos) << stats.out;
   // A stopped container's files are reachable too.
   ASSERT_EQ(docker("stop -t 0 box").status, 0);
-  ASSERT_EQ(docker("cp " + dir_ + "/src/a.txt box:/a2.txt").status, 0);
-  EXPECT_EQ(sh("DOCKER_HOST=unix://" + socket_ + " docker cp box:/a2.txt - | tar -xO").out, "hello\n");
-  EXPECT_EQ(sh("grep -c " + dir_ + " /proc/mounts").out, "0\n");
+  ASSERT_EQ(docker("cp " + d_.dir() + "/src/a.txt box:/a2.txt").status, 0);
+  EXPECT_EQ(docker("cp box:/a2.txt - | tar -xO").out, "hello\n");
+  EXPECT_EQ(sh("grep -c " + d_.dir() + " /proc/mounts").out, "0\n");
   ASSERT_EQ(docker("rm -v box").status, 0);
   ASSERT_EQ(docker("volume rm boxvol").status, 0);
 }
@@ -637,7 +616,7 @@ TEST_F(EngineTest, PythonSdkRunsContainers) {
     GTEST_SKIP() << "python3-docker is not installed";
   }
   busybox();
-  std::ofstream(dir_ + "/run.py") << R"(import docker, sys
+  std::ofstream(d_.dir() + "/run.py") << R"(import docker, sys
 c = docker.DockerClient(base_url="unix://" + sys.argv[1])
 print(c.containers.run("busybox", ["echo", "from sdk"], remove=True).decode(), end="")
 ct = c.containers.run("busybox", ["sh", "-c", "echo bg; sleep 100"], detach=True, name="sdkbg")
@@ -646,7 +625,7 @@ ct.kill()
 print(ct.wait()["StatusCode"])
 ct.remove()
 )";
-  auto o = sh(py + " " + dir_ + "/run.py " + socket_);
+  auto o = sh(py + " " + d_.dir() + "/run.py " + d_.socket());
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_EQ(o.out, "from sdk\nrunning\n137\n");
 }

@@ -9,6 +9,7 @@
 
 #include <fstream>
 
+#include "support/berth_daemon.h"
 #include "support/bundle.h"
 #include "support/process.h"
 #include "support/registry.h"
@@ -20,26 +21,16 @@ class WebappTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
-    dir_ = make_temp_dir("berth-webapp");
-    socket_ = dir_ + "/berth.sock";
-    auto images = sh(BERTH_SOURCE_DIR "/scripts/base-images --data-root " + dir_ + "/root 2>&1");
+    // The base images go into the data root before the daemon starts.
+    d_.create("berth-webapp");
+    auto images = sh(BERTH_SOURCE_DIR "/scripts/base-images --data-root " + d_.dir() + "/root 2>&1");
     if (images.status != 0) GTEST_SKIP() << "no base images (Debian mirror unreachable?): " << images.out;
-    ASSERT_TRUE(daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H",
-                               "unix://" + socket_},
-                              dir_ + "/daemon.log"));
-    for (int i = 0; i < 100 && access(socket_.c_str(), F_OK) != 0; ++i) usleep(20000);
-    ASSERT_EQ(sh("cp -r " BERTH_SOURCE_DIR "/examples/webapp " + dir_ + "/webapp").status, 0);
+    ASSERT_TRUE(d_.launch(/*busybox=*/false)) << d_.error;
+    ASSERT_EQ(sh("cp -r " BERTH_SOURCE_DIR "/examples/webapp " + d_.dir() + "/webapp").status, 0);
   }
-  void TearDown() override {
-    if (!dir_.empty() && daemon_.running()) {
-      docker("rm -f $(DOCKER_HOST=unix://" + socket_ + " docker ps -aq) >/dev/null 2>&1");
-    }
-    daemon_.stop();
-    sh(BERTH_SOURCE_DIR "/tests/support/cleanup-bridge.sh");
-    if (!dir_.empty()) sh("rm -rf " + dir_);
-  }
+  void TearDown() override { d_.stop(); }
   Output docker(const std::string& args) {
-    return sh("cd " + dir_ + "/webapp && DOCKER_BUILDKIT=0 DOCKER_HOST=unix://" + socket_ + " docker " + args);
+    return d_.shell("DOCKER_BUILDKIT=0 docker " + args, d_.dir() + "/webapp");
   }
   std::string wait_healthy(const std::string& name) {
     std::string health;
@@ -49,8 +40,7 @@ class WebappTest : public ::testing::Test {
     }
     return health;
   }
-  std::string dir_, socket_;
-  Daemon daemon_;
+  BerthDaemon d_;
 };
 
 TEST_F(WebappTest, BuildRunReachAndRebuild) {
@@ -62,7 +52,7 @@ TEST_F(WebappTest, BuildRunReachAndRebuild) {
   int port = free_port();
   std::string p = std::to_string(port);
   ASSERT_EQ(docker("run -d --name web -p " + p + ":8080 -v notes:/data webapp").status, 0);
-  EXPECT_EQ(wait_healthy("web"), "healthy\n") << sh("cat " + dir_ + "/daemon.log").out;
+  EXPECT_EQ(wait_healthy("web"), "healthy\n") << sh("cat " + d_.dir() + "/daemon.log").out;
   EXPECT_EQ(sh("curl -sf http://127.0.0.1:" + p + "/health").out, "{\"status\":\"ok\"}");
   EXPECT_EQ(sh("curl -sf -d 'kept across containers' http://127.0.0.1:" + p + "/notes").out, "{\"count\":1}");
   // The note lives in the volume: a new container on it still has it.
@@ -71,7 +61,7 @@ TEST_F(WebappTest, BuildRunReachAndRebuild) {
   EXPECT_EQ(wait_healthy("web2"), "healthy\n");
   EXPECT_EQ(sh("curl -sf http://127.0.0.1:" + p + "/notes").out, "{\"notes\":[\"kept across containers\"]}");
   // An edit of the source: the apt-get layer comes from the cache, the compile runs again.
-  std::ofstream(dir_ + "/webapp/src/server.c", std::ios::app) << "/* edited */\n";
+  std::ofstream(d_.dir() + "/webapp/src/server.c", std::ios::app) << "/* edited */\n";
   auto again = docker("build -t webapp:latest .");
   ASSERT_EQ(again.status, 0) << again.err;
   auto step2 = again.out.find("Step 2/");

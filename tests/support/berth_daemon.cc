@@ -1,5 +1,6 @@
 #include "support/berth_daemon.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include "support/bundle.h"
@@ -7,20 +8,48 @@
 namespace berth::test {
 
 bool BerthDaemon::start(const std::string& prefix, bool busybox) {
+  create(prefix);
+  return launch(busybox);
+}
+
+void BerthDaemon::create(const std::string& prefix) {
   dir_ = make_temp_dir(prefix);
   socket_ = dir_ + "/berth.sock";
-  if (!daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H", "unix://" + socket_},
-                     dir_ + "/daemon.log")) {
+}
+
+bool BerthDaemon::launch(bool busybox) {
+  if (!spawn()) {
     error = "cannot start the daemon";
     return false;
   }
   if (!wait_ready()) return false;
-  if (!busybox) return true;
-  auto r = shell("mkdir -p rootfs/bin rootfs/etc rootfs/root rootfs/var rootfs/tmp && chmod 1777 rootfs/tmp && cp /bin/busybox rootfs/bin/ && "
-                 "chroot rootfs /bin/busybox --install -s /bin && "
-                 "echo 'root:x:0:0:root:/root:/bin/sh' > rootfs/etc/passwd && "
-                 "tar -C rootfs -cf rootfs.tar . && rm -rf rootfs && "
-                 "docker import -c 'CMD [\"sh\"]' rootfs.tar busybox:latest >/dev/null");
+  return !busybox || import_busybox();
+}
+
+bool BerthDaemon::spawn() {
+  return daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H", "unix://" + socket_},
+                       dir_ + "/daemon.log");
+}
+
+Output BerthDaemon::pack_busybox(const std::string& setup) const {
+  return shell("mkdir -p rootfs/bin rootfs/etc rootfs/root rootfs/var rootfs/tmp && chmod 1777 rootfs/tmp && cp /bin/busybox rootfs/bin/ && "
+               "chroot rootfs /bin/busybox --install -s /bin && "
+               "echo 'root:x:0:0:root:/root:/bin/sh' > rootfs/etc/passwd && " +
+               (setup.empty() ? std::string() : "(cd rootfs && " + setup + ") && ") +
+               "tar -C rootfs -cf rootfs.tar .");
+}
+
+bool BerthDaemon::make_busybox_rootfs(const std::string& setup) {
+  auto r = pack_busybox(setup);
+  if (r.status != 0) error = "making the busybox rootfs: " + r.err;
+  return r.status == 0;
+}
+
+bool BerthDaemon::import_busybox(const std::string& setup) {
+  auto r = pack_busybox(setup);
+  if (r.status == 0) {
+    r = shell("rm -rf rootfs && docker import -c 'CMD [\"sh\"]' rootfs.tar busybox:latest >/dev/null");
+  }
   if (r.status != 0) error = "importing busybox: " + r.err;
   return r.status == 0;
 }
@@ -37,11 +66,13 @@ bool BerthDaemon::wait_ready() {
 
 bool BerthDaemon::restart() {
   daemon_.stop();
-  if (!daemon_.start({berth_binary(), "daemon", "--data-root", dir_ + "/root", "-H", "unix://" + socket_},
-                     dir_ + "/daemon.log")) {
-    return false;
-  }
+  if (!spawn()) return false;
   return wait_ready();
+}
+
+void BerthDaemon::kill() {
+  if (daemon_.pid() > 0) ::kill(daemon_.pid(), SIGKILL);
+  daemon_.stop();
 }
 
 void BerthDaemon::stop() {

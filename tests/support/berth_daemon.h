@@ -25,6 +25,21 @@ class BerthDaemon {
   // Removes every container, stops the daemon, removes bridge leftovers and the directory.
   void stop();
 
+  // start() in two steps, for a fixture that fills the data root (DIR/root) before the
+  // daemon runs: create() makes the directory, launch() starts the daemon as start() does.
+  void create(const std::string& prefix);
+  bool launch(bool busybox = true);
+  // SIGKILLs the daemon, as a crash would, and reaps it; restart() brings it back.
+  void kill();
+  // The daemon is alive.
+  bool running() { return daemon_.running(); }
+
+  // DIR/rootfs, busybox as start() imports it with `setup` (shell commands) then run inside
+  // it, e.g. to add users; packed into DIR/rootfs.tar. Both are left to the caller.
+  bool make_busybox_rootfs(const std::string& setup = "");
+  // Imports busybox:latest as start() does, with `setup` run in its rootfs first.
+  bool import_busybox(const std::string& setup = "");
+
   // A shell command with DOCKER_HOST and BERTH_HOST pointing at this daemon, run in `cwd`
   // ("" = the daemon's directory).
   Output shell(const std::string& cmd, const std::string& cwd = "") const;
@@ -37,6 +52,8 @@ class BerthDaemon {
   std::string error;
 
  private:
+  bool spawn();
+  Output pack_busybox(const std::string& setup) const;
   bool wait_ready();
 
   std::string dir_, socket_;
