@@ -204,6 +204,94 @@ struct Builder::Impl {
     return next;
   }
 
+  // RUN --mount (BuildKit's runmount): mounts[i..] added to `so`, then `run`. Cache mounts are
+  // directories kept under <data_root>/build/cache-mounts by id (default: the target) across
+  // builds; bind mounts show a path of the context (read-only) or of a stage or image (from a
+  // writable overlay of its own, so rw writes are thrown away); secrets come from
+  // BuildOptions::secrets; tmpfs is a tmpfs. A missing secret or ssh agent is skipped unless
+  // `required`.
+  Result<void> with_run_mounts(const std::vector<Mount>& mounts, size_t i, const BuildOptions& o,
+                               engine::StepOptions& so,
+                               const std::function<Result<State>(const std::string&)>& resolve_from,
+                               const std::function<Result<void>()>& run) {
+    if (i == mounts.size()) return run();
+    const Mount& m = mounts[i];
+    auto next = [&]() { return with_run_mounts(mounts, i + 1, o, so, resolve_from, run); };
+    auto add = [&](engine::StepMount sm) -> Result<void> {
+      so.mounts.push_back(std::move(sm));
+      auto r = next();
+      so.mounts.pop_back();
+      return r;
+    };
+    switch (m.type) {
+      case MountType::kTmpfs:
+        return add({"tmpfs", "", m.target, false, m.size});
+      case MountType::kCache: {
+        std::string id = m.id.empty() ? m.target : m.id;
+        std::string dir = data_root + "/build/cache-mounts/" + std::string(digest_hex(sha256_digest(id)));
+        if (!fs::exists(dir)) {
+          BERTH_TRY(fs::mkdir_all(dir, 0700));
+          ::chmod(dir.c_str(), m.mode.value_or(0755));
+          if (::chown(dir.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0) {
+            return sys_error(errno, "chown the cache mount `" + id + "`");
+          }
+        }
+        return add({"bind", dir, m.target, m.readonly, 0});
+      }
+      case MountType::kSecret: {
+        auto it = o.secrets.find(m.id);
+        if (it == o.secrets.end()) {
+          if (m.required) return make_error(Errc::kInvalidArgument, "secret " + m.id + ": not provided (--secret id=" + m.id + ",src=FILE)");
+          return next();
+        }
+        Json saved_env = so.config.value("Env", Json::array());
+        if (m.env) {
+          BERTH_ASSIGN_OR_RETURN(std::string value, fs::read_file(it->second));
+          so.config["Env"].push_back(*m.env + "=" + value);
+        }
+        Result<void> r = {};
+        if (!m.env || !m.target.empty()) {
+          r = add({"bind", it->second, m.target.empty() ? "/run/secrets/" + m.id : m.target, true, 0});
+        } else {
+          r = next();
+        }
+        so.config["Env"] = saved_env;
+        return r;
+      }
+      case MountType::kSsh:
+        if (m.required) return make_error(Errc::kNotImplemented, "RUN --mount=type=ssh: no SSH agent forwarding");
+        return next();
+      case MountType::kBind:
+        break;
+    }
+    std::string source = m.source.empty() ? "." : m.source;
+    if (m.from.empty()) {
+      if (!m.readonly) {
+        return make_error(Errc::kNotImplemented, "RUN --mount=type=bind,rw of the build context is not supported yet");
+      }
+      BERTH_ASSIGN_OR_RETURN(std::string path, real_path_in(o.context_dir, source));
+      return add({"bind", path, m.target, true, 0});
+    }
+    BERTH_ASSIGN_OR_RETURN(State from, resolve_from(m.from));
+    return fs_step(from, "", [&](const std::string& from_root) -> Result<void> {
+             BERTH_ASSIGN_OR_RETURN(std::string path, real_path_in(from_root, source));
+             return add({"bind", path, m.target, m.readonly, 0});
+           })
+        .map([](auto&&) {});
+  }
+
+  // `rel` resolved inside `root` as if root were / (symlinks cannot leave it): the real path.
+  static Result<std::string> real_path_in(const std::string& root, const std::string& rel) {
+    UniqueFd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return sys_error(errno, "open `" + root + "`");
+    UniqueFd f = fs::open_in_root(dir.get(), fs::clean_path("/" + rel), O_PATH | O_CLOEXEC);
+    if (!f) return sys_error(errno, "RUN --mount source `" + rel + "`");
+    char buf[4096];
+    ssize_t n = ::readlink(("/proc/self/fd/" + std::to_string(f.get())).c_str(), buf, sizeof buf);
+    if (n <= 0) return sys_error(errno, "resolve `" + rel + "`");
+    return std::string(buf, static_cast<size_t>(n));
+  }
+
   Result<State> from_image(const std::string& ref, bool pull, const BuildOutput& out) {
     if (ref == "scratch") return scratch_state();
     auto img = pull ? Result<image::Image>(make_error(Errc::kNotFound, "pull")) : images.get(ref);
@@ -304,6 +392,12 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
         int from = df.find_stage(c->from);
         if (from >= 0 && from < i) need(from);
       }
+      if (auto r = in.as<RunInstruction>()) {
+        for (auto& m : r->mounts) {
+          int from = m.from.empty() ? -1 : df.find_stage(m.from);
+          if (from >= 0 && from < i) need(from);
+        }
+      }
     }
   };
   need(target);
@@ -313,10 +407,25 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
   }
 
   std::vector<std::optional<State>> done(df.stages.size());
+  size_t si = 0;
+  // COPY --from and RUN --mount from=: an earlier stage by name or index, else an image.
+  auto resolve_from = [&](const std::string& from) -> Result<State> {
+    int fi = df.find_stage(from);
+    if (fi >= 0 && static_cast<size_t>(fi) < si && done[static_cast<size_t>(fi)]) {
+      return *done[static_cast<size_t>(fi)];
+    }
+    if (fi >= 0) {
+      return make_error(Errc::kInvalidArgument, "--from=" + from + ": stage not built before this one");
+    }
+    if (std::all_of(from.begin(), from.end(), ::isdigit)) {
+      return make_error(Errc::kInvalidArgument, "invalid from flag value " + from + ": stage index out of range");
+    }
+    return s.from_image(from, false, out);
+  };
   std::set<std::string> used_args;
   int step = 0;
   State state;
-  for (size_t si = 0; si < df.stages.size() && static_cast<int>(si) <= target; ++si) {
+  for (si = 0; si < df.stages.size() && static_cast<int>(si) <= target; ++si) {
     if (!needed[si]) continue;
     const Stage& stage = df.stages[si];
     out("Step " + std::to_string(++step) + "/" + std::to_string(total) + " : " + stage.source + "\n");
@@ -379,6 +488,17 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
       if (auto r = in.as<RunInstruction>()) {
         key["args"] = arg_env;
         key["network"] = static_cast<int>(r->network);
+        if (!r->mount_specs.empty()) {
+          key["mounts"] = r->mount_specs;
+          // What a bind mount shows of the context counts as COPY's sources do.
+          for (auto& m : r->mounts) {
+            if (m.type != MountType::kBind || !m.from.empty()) continue;
+            CopySpec cs;
+            cs.sources = {m.source.empty() ? "." : m.source};
+            cs.ignore = ignore ? &*ignore : nullptr;
+            BERTH_ASSIGN_OR_RETURN(key["bind " + m.target], content_digest(o.context_dir, cs));
+          }
+        }
         std::vector<std::string> argv = command_args(state, r->command);
         run = [&, argv, r]() -> Result<State> {
           engine::StepOptions so;
@@ -395,15 +515,17 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
           std::string shown = str::join(argv, " ");
           return s.fs_step(state, "RUN " + shown + " # buildkit", [&](const std::string& rootfs) -> Result<void> {
             so.rootfs = rootfs;
-            BERTH_ASSIGN_OR_RETURN(int code, s.engine.run_step(so, [&](const std::string&, std::string_view d) -> Result<void> {
-              out(std::string(d));
+            return s.with_run_mounts(r->mounts, 0, o, so, resolve_from, [&]() -> Result<void> {
+              BERTH_ASSIGN_OR_RETURN(int code, s.engine.run_step(so, [&](const std::string&, std::string_view d) -> Result<void> {
+                out(std::string(d));
+                return {};
+              }));
+              if (code != 0) {
+                return make_error(Errc::kInternal, "The command '" + shown +
+                                                       "' returned a non-zero code: " + std::to_string(code));
+              }
               return {};
-            }));
-            if (code != 0) {
-              return make_error(Errc::kInternal, "The command '" + shown +
-                                                     "' returned a non-zero code: " + std::to_string(code));
-            }
-            return {};
+            });
           });
         };
       } else if (in.as<CopyInstruction>() || in.as<AddInstruction>()) {
@@ -430,17 +552,7 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
         }
         std::optional<State> source_state;
         if (!from.empty()) {
-          int fi = df.find_stage(from);
-          if (fi >= 0 && static_cast<size_t>(fi) < si && done[static_cast<size_t>(fi)]) {
-            source_state = done[static_cast<size_t>(fi)];
-          } else if (fi >= 0) {
-            return make_error(Errc::kInvalidArgument, "COPY --from=" + from + ": stage not built before this one");
-          } else if (!from.empty() && std::all_of(from.begin(), from.end(), ::isdigit)) {
-            return make_error(Errc::kInvalidArgument, "invalid from flag value " + from +
-                                                          ": stage index out of range");
-          } else {
-            BERTH_ASSIGN_OR_RETURN(source_state, s.from_image(from, false, out));
-          }
+          BERTH_ASSIGN_OR_RETURN(source_state, resolve_from(from));
           key["from"] = source_state->id();
         } else {
           BERTH_ASSIGN_OR_RETURN(key["content"], content_digest(o.context_dir, spec));

@@ -38,6 +38,8 @@ struct BuildOptions {
   bool quiet = false;                       // -q: no step output
   // The context is read where it is (berth's contextdir): COPY/ADD apply its .dockerignore.
   bool in_place = false;
+  // RUN --mount=type=secret: id -> a file on the daemon's host (berth build --secret).
+  std::map<std::string, std::string> secrets;
 };
 
 // Text for the client (a line or a piece of RUN output), in order.

@@ -376,6 +376,23 @@ int cmd_build(const Client& c, const BuildOpts& o) {
   bool in_place = !stdin_tar && o.context != "-" && ctx.extra_name.empty() && ctx.extra_content.empty() &&
                   !std::getenv("BERTH_BUILD_UPLOAD");
   if (in_place) q.push_back({"contextdir", ctx.dir});
+  if (!o.secrets.empty()) {
+    // --secret id=ID,src=FILE (BuildKit's flag): the daemon reads FILE, so only in place.
+    if (!in_place) return fail_build("--secret needs the context read in place (unset BERTH_BUILD_UPLOAD)");
+    Json secrets = Json::object();
+    for (auto& spec : o.secrets) {
+      std::string id, src;
+      for (auto& field : str::split(spec, ',')) {
+        auto eq = field.find('=');
+        std::string k = field.substr(0, eq), v = eq == std::string::npos ? "" : field.substr(eq + 1);
+        if (k == "id") id = v;
+        else if (k == "src" || k == "source") src = v;
+      }
+      if (id.empty() || src.empty()) return fail_build("invalid --secret \"" + spec + "\": want id=ID,src=FILE");
+      secrets[id] = fs::absolute(src);
+    }
+    q.push_back({"secrets", dump_json(secrets)});
+  }
   if (!dockerfile_name.empty()) q.push_back({"dockerfile", dockerfile_name});
   Json args = Json::object();
   for (auto& a : o.build_args) {
@@ -545,6 +562,7 @@ void add_build_verb(CLI::App* parent, Verbs& v) {
   build->add_option("--network", o->network, "network of RUN: default, none, host");
   build->add_flag("-q,--quiet", o->quiet, "print only the image ID");
   build->add_option("--iidfile", o->iidfile, "write the image ID to this file");
+  build->add_option("--secret", o->secrets, "id=ID,src=FILE: a secret for RUN --mount=type=secret")->allow_extra_args(false);
   build->add_option("--progress", o->progress, "auto, plain or tty");
   build->add_flag("--rm,--force-rm", o->ignored, "accepted; intermediate containers are always removed");
   build->callback(v.with([o](const Client& c) { return cmd_build(c, *o); }));

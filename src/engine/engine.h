@@ -93,10 +93,20 @@ struct PathStat {
 using OutputSink = std::function<Result<void>(const std::string& stream, std::string_view data)>;
 
 // A builder's RUN step (build/): a process in a root file system the builder mounted.
+// A mount of a build step (RUN --mount), in the order given: later ones cover earlier ones.
+struct StepMount {
+  std::string type = "bind";  // "bind" (source: a host path) or "tmpfs"
+  std::string source;         // bind: absolute host path, file or directory
+  std::string target;         // absolute path in the step's root (made when missing)
+  bool read_only = false;
+  int64_t tmpfs_size = 0;  // bytes; 0 = the kernel's default
+};
+
 struct StepOptions {
   std::string rootfs;       // the step's mounted writable snapshot
   Json config;              // docker Config: Cmd (argv), Env, User, WorkingDir
   std::string network = "bridge";  // bridge, none, host (RUN --network)
+  std::vector<StepMount> mounts;
 };
 
 struct LogEntry {

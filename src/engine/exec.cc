@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -343,6 +344,52 @@ Result<int> Engine::run_step(const StepOptions& step, const OutputSink& sink) {
   BERTH_TRY(s.attach_networks(c));
   BERTH_ASSIGN_OR_RETURN(OrderedJson spec, build_spec(c, step.rootfs));
   BERTH_TRY(fs::mkdir_in_root(step.rootfs, spec["process"]["cwd"]));
+  // Mount points the runtime makes for RUN --mount are removed after the step, when still
+  // empty, with the parents it made (BuildKit's removeMountStubs): they are not the step's.
+  std::vector<std::string> stubs;
+  for (auto& m : step.mounts) {
+    for (std::string p = fs::clean_path("/" + m.target); p != "/"; p = p.substr(0, p.rfind('/'))) {
+      if (p.empty() || fs::exists(step.rootfs + p)) break;
+      stubs.push_back(p);
+    }
+  }
+  std::sort(stubs.begin(), stubs.end(), [](auto& a, auto& b) { return a.size() > b.size(); });
+  stubs.erase(std::unique(stubs.begin(), stubs.end()), stubs.end());
+  struct StubRemover {
+    const std::string& root;
+    const std::vector<std::string>& stubs;
+    ~StubRemover() {
+      UniqueFd dir(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      for (auto& p : stubs) {
+        std::string parent = p.substr(0, p.rfind('/'));
+        UniqueFd pd = fs::open_in_root(dir.get(), parent.empty() ? "/" : parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (!pd) continue;
+        std::string name = p.substr(p.rfind('/') + 1);
+        struct stat st;
+        if (::fstatat(pd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+          (void)::unlinkat(pd.get(), name.c_str(), AT_REMOVEDIR);  // only when empty
+        } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+          (void)::unlinkat(pd.get(), name.c_str(), 0);
+        }
+      }
+    }
+  } remove_stubs{step.rootfs, stubs};
+  for (auto& m : step.mounts) {
+    OrderedJson mount = {{"destination", m.target}};
+    if (m.type == "tmpfs") {
+      OrderedJson options = {"nosuid", "nodev", "mode=1777"};
+      if (m.tmpfs_size > 0) options.push_back("size=" + std::to_string(m.tmpfs_size));
+      mount["type"] = "tmpfs";
+      mount["source"] = "tmpfs";
+      mount["options"] = options;
+    } else {
+      mount["type"] = "bind";
+      mount["source"] = m.source;
+      mount["options"] = {"rbind", m.read_only ? "ro" : "rw"};
+    }
+    spec["mounts"].push_back(mount);
+  }
   s.write_name_files(c, spec["hostname"]);
   spec["process"]["terminal"] = false;
   BERTH_TRY(fs::atomic_write(c.dir + "/bundle/config.json", dump_json(spec)));

@@ -70,6 +70,8 @@ void add_build_routes(Router& r, DaemonContext& ctx) {
       (void)ex.body();  // empty
       o.context_dir = dir;
       o.in_place = true;
+      // berth build --secret: {"id": "/host/file"}, files the local client names.
+      o.secrets = json_map(ex.query("secrets"));
       if (!ex.begin_stream(200, "application/json")) return;
       run_build(ex, ctx, o);
       return;
