@@ -80,6 +80,42 @@ CMD ["/app/app.sh"]
   EXPECT_GE(std::stoi(docker("history -q app:1 | wc -l").out), 8);
 }
 
+TEST_F(BuildTest, RunMountsCacheBindTmpfsAndSecretLeaveNothingInTheImage) {
+  write("src/input.txt", "from-context\n");
+  write("Dockerfile", R"DF(FROM busybox AS tools
+RUN mkdir -p /opt && echo tool-v1 > /opt/tool.txt
+
+FROM busybox
+RUN --mount=type=cache,target=/cache sh -c 'echo run >> /cache/count; wc -l < /cache/count > /runs'
+RUN --mount=type=bind,source=src,target=/in sh -c 'cat /in/input.txt > /copied; ! touch /in/x'
+RUN --mount=type=bind,from=tools,source=/opt,target=/opt2,rw sh -c 'cat /opt2/tool.txt > /tool; echo scratch > /opt2/w'
+RUN --mount=type=tmpfs,target=/scratch grep -q ' /scratch tmpfs' /proc/mounts
+RUN --mount=type=secret,id=token,required sh -c 'wc -c < /run/secrets/token > /secret-size'
+RUN --mount=type=secret,id=absent test ! -e /run/secrets/absent
+)DF");
+  sh("printf topsecret > " + d_.dir() + "/token");
+  std::string build = berth_binary() + " build --secret id=token,src=" + d_.dir() + "/token -q -t mounts .";
+  auto b = d_.shell(build, ctx_);
+  ASSERT_EQ(b.status, 0) << b.out << b.err;
+  EXPECT_EQ(docker("run --rm mounts cat /runs /copied /tool /secret-size").out, "1\nfrom-context\ntool-v1\n9\n");
+  // The mounts and their mount points are not in the image, nor is the secret.
+  EXPECT_EQ(docker("run --rm mounts sh -c 'ls -d /cache /in /opt2 /scratch /run 2>/dev/null | wc -l'").out, "0\n");
+  EXPECT_NE(docker("run --rm mounts grep -rq topsecret /bin /etc /root /tmp /var /copied /tool").status, 0);
+  // The cache mount outlives the build; a changed bind source reruns its step.
+  ASSERT_EQ(d_.shell(berth_binary() + " build --no-cache --secret id=token,src=" + d_.dir() +
+                         "/token -q -t mounts .", ctx_).status, 0);
+  EXPECT_EQ(docker("run --rm mounts cat /runs").out, "2\n");
+  write("src/input.txt", "changed\n");
+  ASSERT_EQ(d_.shell(build, ctx_).status, 0);
+  EXPECT_EQ(docker("run --rm mounts cat /copied /runs").out, "changed\n2\n");
+  // A required secret that is not given fails the step with its name.
+  write("Dockerfile", "FROM busybox\nRUN --mount=type=secret,id=needed,required true\n");
+  auto missing = d_.shell(berth_binary() + " build -t nosecret .", ctx_);
+  EXPECT_NE(missing.status, 0);
+  EXPECT_NE(missing.err.find("secret needed: not provided"), std::string::npos) << missing.out << missing.err;
+  EXPECT_NE(docker("image inspect nosecret").status, 0);
+}
+
 TEST_F(BuildTest, CacheReusesUnchangedStepsAndRebuildsFromAChange) {
   write("deps.txt", "dep-1\n");
   write("main.txt", "v1\n");
