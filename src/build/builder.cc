@@ -13,6 +13,7 @@
 #include "build/copy.h"
 #include "build/dockerfile.h"
 #include "build/dockerignore.h"
+#include "build/remote.h"
 #include "common/digest.h"
 #include "common/fs.h"
 #include "common/strings.h"
@@ -369,6 +370,19 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
     target = df.find_stage(str::to_lower(o.target));
     if (target < 0) return make_error(Errc::kInvalidArgument, "target stage \"" + o.target + "\" could not be found");
   }
+  // --platform and FROM --platform: only what this machine runs (there is no emulation), so a
+  // foreign platform is refused up front instead of failing in the first RUN.
+  image::Platform host = image::host_platform();
+  auto check_platform = [&](const std::string& what, const std::string& value) -> Result<void> {
+    if (value.empty()) return {};
+    BERTH_ASSIGN_OR_RETURN(image::Platform p, image::parse_platform(value));
+    if (p.os != host.os || p.architecture != host.architecture) {
+      return make_error(Errc::kInvalidArgument, what + " " + value + ": only the host platform " +
+                                                    image::to_string(host) + " can be built here (no emulation)");
+    }
+    return {};
+  };
+  BERTH_TRY(check_platform("--platform", o.platform));
   Vars builtins = {{"TARGETPLATFORM", image::to_string(image::host_platform())},
                    {"TARGETOS", image::host_platform().os},
                    {"TARGETARCH", image::host_platform().architecture},
@@ -379,6 +393,10 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
   std::vector<StageBase> bases;
   for (auto& st : df.stages) {
     BERTH_ASSIGN_OR_RETURN(StageBase b, stage_base(df, st, globals));
+    if (auto r = check_platform("FROM --platform", b.platform); !r) {
+      return make_error(Errc::kInvalidArgument, o.dockerfile + ":" + std::to_string(st.location.line) + ": " +
+                                                    r.error().message);
+    }
     bases.push_back(b);
   }
   std::vector<bool> needed(df.stages.size(), false);
@@ -458,190 +476,228 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
       if (n >= triggers) {
         out("Step " + std::to_string(++step) + "/" + std::to_string(total) + " : " + raw.source + "\n");
       }
-      // Variables for expansion: the stage's ARGs, then its ENV (ENV wins, as in docker).
-      Vars vars = args;
-      for (auto& e : string_array(state.cfg().value("Env", Json()))) {
-        auto eq = e.find('=');
-        vars.set(e.substr(0, eq), eq == std::string::npos ? "" : e.substr(eq + 1));
-      }
-      BERTH_ASSIGN_OR_RETURN(Instruction in, expand_instruction(df, raw, vars));
-      // ARG changes only what later steps see; it never touches the image.
-      if (auto a = in.as<ArgInstruction>()) {
-        for (auto& d : a->args) {
-          used_args.insert(d.name);
-          if (auto b = o.build_args.find(d.name); b != o.build_args.end()) {
-            args.set(d.name, b->second);
-          } else if (d.default_value) {
-            args.set(d.name, *d.default_value);
-          } else if (const std::string* g = globals.get(d.name)) {
-            args.set(d.name, *g);  // a global ARG redeclared without a value keeps its value
-          }
+      // Errors of a step name its place in the Dockerfile (the parser's already do).
+      auto one_step = [&]() -> Result<void> {
+        // Variables for expansion: the stage's ARGs, then its ENV (ENV wins, as in docker).
+        Vars vars = args;
+        for (auto& e : string_array(state.cfg().value("Env", Json()))) {
+          auto eq = e.find('=');
+          vars.set(e.substr(0, eq), eq == std::string::npos ? "" : e.substr(eq + 1));
         }
-        out(" ---> " + short_id(state.id()) + "\n");
-        continue;
-      }
-      // The cache key: parent, instruction as expanded, the args a RUN sees, copied content.
-      Json key = {{"parent", state.id()}, {"instruction", raw.source}};
-      Json arg_env = Json::array();
-      for (auto& [k, v] : args.items()) arg_env.push_back(k + "=" + v);
-      std::function<Result<State>()> run;
-      if (auto r = in.as<RunInstruction>()) {
-        key["args"] = arg_env;
-        key["network"] = static_cast<int>(r->network);
-        if (!r->mount_specs.empty()) {
-          key["mounts"] = r->mount_specs;
-          // What a bind mount shows of the context counts as COPY's sources do.
-          for (auto& m : r->mounts) {
-            if (m.type != MountType::kBind || !m.from.empty()) continue;
-            CopySpec cs;
-            cs.sources = {m.source.empty() ? "." : m.source};
-            cs.ignore = ignore ? &*ignore : nullptr;
-            BERTH_ASSIGN_OR_RETURN(key["bind " + m.target], content_digest(o.context_dir, cs));
-          }
-        }
-        std::vector<std::string> argv = command_args(state, r->command);
-        run = [&, argv, r]() -> Result<State> {
-          engine::StepOptions so;
-          so.config = state.cfg();
-          so.config["Cmd"] = argv;
-          so.config["Entrypoint"] = Json();
-          std::vector<std::string> env = string_array(state.cfg().value("Env", Json()));
-          for (auto& [k, v] : args.items()) {
-            bool in_env = std::any_of(env.begin(), env.end(), [&](auto& e) { return e.substr(0, e.find('=')) == k; });
-            if (!in_env) env.push_back(k + "=" + v);
-          }
-          so.config["Env"] = env;
-          so.network = r->network == Network::kNone ? "none" : r->network == Network::kHost ? "host" : o.network;
-          std::string shown = str::join(argv, " ");
-          return s.fs_step(state, "RUN " + shown + " # buildkit", [&](const std::string& rootfs) -> Result<void> {
-            so.rootfs = rootfs;
-            return s.with_run_mounts(r->mounts, 0, o, so, resolve_from, [&]() -> Result<void> {
-              BERTH_ASSIGN_OR_RETURN(int code, s.engine.run_step(so, [&](const std::string&, std::string_view d) -> Result<void> {
-                out(std::string(d));
-                return {};
-              }));
-              if (code != 0) {
-                return make_error(Errc::kInternal, "The command '" + shown +
-                                                       "' returned a non-zero code: " + std::to_string(code));
-              }
-              return {};
-            });
-          });
-        };
-      } else if (in.as<CopyInstruction>() || in.as<AddInstruction>()) {
-        const SourcesAndDest& sd = in.as<CopyInstruction>() ? static_cast<const SourcesAndDest&>(*in.as<CopyInstruction>())
-                                                            : static_cast<const SourcesAndDest&>(*in.as<AddInstruction>());
-        CopySpec spec;
-        spec.sources = sd.sources;
-        for (auto& h : sd.inline_files) spec.inline_files.push_back({h.name, h.data()});
-        spec.dest = sd.dest;
-        spec.workdir = state.cfg().value("WorkingDir", "");
-        spec.is_add = in.as<AddInstruction>() != nullptr;
-        // Only the context has a .dockerignore; another stage's files are all there.
-        if (ignore && (!in.as<CopyInstruction>() || in.as<CopyInstruction>()->from.empty())) {
-          spec.ignore = &*ignore;
-        }
-        std::string from;
-        if (auto c = in.as<CopyInstruction>()) {
-          spec.chown = c->chown;
-          spec.chmod = c->chmod;
-          from = c->from;
-        } else {
-          spec.chown = in.as<AddInstruction>()->chown;
-          spec.chmod = in.as<AddInstruction>()->chmod;
-        }
-        std::optional<State> source_state;
-        if (!from.empty()) {
-          BERTH_ASSIGN_OR_RETURN(source_state, resolve_from(from));
-          key["from"] = source_state->id();
-        } else {
-          BERTH_ASSIGN_OR_RETURN(key["content"], content_digest(o.context_dir, spec));
-        }
-        key["copy"] = {{"dest", spec.dest}, {"workdir", spec.workdir}, {"chown", spec.chown}, {"chmod", spec.chmod}};
-        run = [&, spec, source_state]() -> Result<State> {
-          std::string by = (spec.is_add ? "ADD " : "COPY ") + str::join(spec.sources, " ") + " " + spec.dest + " # buildkit";
-          return s.fs_step(state, by, [&](const std::string& rootfs) -> Result<void> {
-            if (!source_state) return copy_into(o.context_dir, spec, rootfs);
-            // --from: the other stage's (or image's) files, from a mount of their own.
-            return s.fs_step(*source_state, "", [&](const std::string& from_root) -> Result<void> {
-              return copy_into(from_root, spec, rootfs);
-            }).map([](auto&&) {});
-          });
-        };
-      } else if (auto w = in.as<WorkdirInstruction>()) {
-        std::string dir = w->path;
-        if (!dir.starts_with("/")) dir = state.cfg().value("WorkingDir", "/") + "/" + dir;
-        dir = fs::clean_path(dir);
-        run = [&, dir]() -> Result<State> {
-          State next = state;
-          next.cfg()["WorkingDir"] = dir;
-          // The directory exists in the image from here on (BuildKit makes it).
-          return s.fs_step(next, "WORKDIR " + dir, [&](const std::string& rootfs) {
-            return fs::mkdir_in_root(rootfs, dir);
-          });
-        };
-      } else {
-        // Metadata only: the config changes, no layer.
-        run = [&, in]() -> Result<State> {
-          State next = state;
-          Json& cfg = next.cfg();
-          std::string by = in.source;
-          if (auto e = in.as<EnvInstruction>()) {
-            for (auto& kv : e->vars) set_env(cfg, kv.key, kv.value);
-          } else if (auto l = in.as<LabelInstruction>()) {
-            if (!cfg.contains("Labels") || !cfg["Labels"].is_object()) cfg["Labels"] = Json::object();
-            for (auto& kv : l->labels) cfg["Labels"][kv.key] = kv.value;
-          } else if (auto c = in.as<CmdInstruction>()) {
-            cfg["Cmd"] = command_args(next, c->command);
-            cmd_set = true;
-          } else if (auto ep = in.as<EntrypointInstruction>()) {
-            cfg["Entrypoint"] = command_args(next, ep->command);
-            if (!cmd_set) cfg["Cmd"] = Json();  // an inherited CMD does not survive a new ENTRYPOINT
-          } else if (auto sh = in.as<ShellInstruction>()) {
-            cfg["Shell"] = sh->shell;
-          } else if (auto ex = in.as<ExposeInstruction>()) {
-            if (!cfg.contains("ExposedPorts") || !cfg["ExposedPorts"].is_object()) cfg["ExposedPorts"] = Json::object();
-            for (auto p : ex->ports) {
-              if (p.find('/') == std::string::npos) p += "/tcp";
-              cfg["ExposedPorts"][str::to_lower(p)] = Json::object();
+        BERTH_ASSIGN_OR_RETURN(Instruction in, expand_instruction(df, raw, vars));
+        // ARG changes only what later steps see; it never touches the image.
+        if (auto a = in.as<ArgInstruction>()) {
+          for (auto& d : a->args) {
+            used_args.insert(d.name);
+            if (auto b = o.build_args.find(d.name); b != o.build_args.end()) {
+              args.set(d.name, b->second);
+            } else if (d.default_value) {
+              args.set(d.name, *d.default_value);
+            } else if (const std::string* g = globals.get(d.name)) {
+              args.set(d.name, *g);  // a global ARG redeclared without a value keeps its value
             }
-          } else if (auto v = in.as<VolumeInstruction>()) {
-            if (!cfg.contains("Volumes") || !cfg["Volumes"].is_object()) cfg["Volumes"] = Json::object();
-            for (auto& p : v->paths) cfg["Volumes"][p] = Json::object();
-          } else if (auto u = in.as<UserInstruction>()) {
-            cfg["User"] = u->user;
-          } else if (auto ss = in.as<StopSignalInstruction>()) {
-            cfg["StopSignal"] = ss->signal;
-          } else if (auto m = in.as<MaintainerInstruction>()) {
-            next.config["author"] = m->name;
-          } else if (auto h = in.as<HealthcheckInstruction>()) {
-            Json hc = {{"Test", h->test}};
-            if (h->interval) hc["Interval"] = ns_or_zero(h->interval);
-            if (h->timeout) hc["Timeout"] = h->timeout;
-            if (h->start_period) hc["StartPeriod"] = h->start_period;
-            if (h->start_interval) hc["StartInterval"] = h->start_interval;
-            if (h->retries) hc["Retries"] = h->retries;
-            cfg["Healthcheck"] = hc;
-          } else if (auto ob = in.as<OnbuildInstruction>()) {
-            if (!cfg.contains("OnBuild") || !cfg["OnBuild"].is_array()) cfg["OnBuild"] = Json::array();
-            cfg["OnBuild"].push_back(ob->expression);
           }
-          add_history(next, by, true);
-          return next;
-        };
+          out(" ---> " + short_id(state.id()) + "\n");
+          return {};
+        }
+        // The cache key: parent, instruction as expanded, the args a RUN sees, copied content.
+        Json key = {{"parent", state.id()}, {"instruction", raw.source}};
+        Json arg_env = Json::array();
+        for (auto& [k, v] : args.items()) arg_env.push_back(k + "=" + v);
+        std::function<Result<State>()> run;
+        if (auto r = in.as<RunInstruction>()) {
+          key["args"] = arg_env;
+          key["network"] = static_cast<int>(r->network);
+          if (!r->mount_specs.empty()) {
+            key["mounts"] = r->mount_specs;
+            // What a bind mount shows of the context counts as COPY's sources do.
+            for (auto& m : r->mounts) {
+              if (m.type != MountType::kBind || !m.from.empty()) continue;
+              CopySpec cs;
+              cs.sources = {m.source.empty() ? "." : m.source};
+              cs.ignore = ignore ? &*ignore : nullptr;
+              BERTH_ASSIGN_OR_RETURN(key["bind " + m.target], content_digest(o.context_dir, cs));
+            }
+          }
+          std::vector<std::string> argv = command_args(state, r->command);
+          run = [&, argv, r]() -> Result<State> {
+            engine::StepOptions so;
+            so.config = state.cfg();
+            so.config["Cmd"] = argv;
+            so.config["Entrypoint"] = Json();
+            std::vector<std::string> env = string_array(state.cfg().value("Env", Json()));
+            for (auto& [k, v] : args.items()) {
+              bool in_env = std::any_of(env.begin(), env.end(), [&](auto& e) { return e.substr(0, e.find('=')) == k; });
+              if (!in_env) env.push_back(k + "=" + v);
+            }
+            so.config["Env"] = env;
+            so.network = r->network == Network::kNone ? "none" : r->network == Network::kHost ? "host" : o.network;
+            std::string shown = str::join(argv, " ");
+            return s.fs_step(state, "RUN " + shown + " # buildkit", [&](const std::string& rootfs) -> Result<void> {
+              so.rootfs = rootfs;
+              return s.with_run_mounts(r->mounts, 0, o, so, resolve_from, [&]() -> Result<void> {
+                BERTH_ASSIGN_OR_RETURN(int code, s.engine.run_step(so, [&](const std::string&, std::string_view d) -> Result<void> {
+                  out(std::string(d));
+                  return {};
+                }));
+                if (code != 0) {
+                  return make_error(Errc::kInternal, "The command '" + shown +
+                                                         "' returned a non-zero code: " + std::to_string(code));
+                }
+                return {};
+              });
+            });
+          };
+        } else if (in.as<CopyInstruction>() || in.as<AddInstruction>()) {
+          const SourcesAndDest& sd = in.as<CopyInstruction>() ? static_cast<const SourcesAndDest&>(*in.as<CopyInstruction>())
+                                                              : static_cast<const SourcesAndDest&>(*in.as<AddInstruction>());
+          CopySpec spec;
+          spec.sources = sd.sources;
+          for (auto& h : sd.inline_files) spec.inline_files.push_back({h.name, h.data()});
+          spec.dest = sd.dest;
+          spec.workdir = state.cfg().value("WorkingDir", "");
+          spec.is_add = in.as<AddInstruction>() != nullptr;
+          // Only the context has a .dockerignore; another stage's files are all there.
+          if (ignore && (!in.as<CopyInstruction>() || in.as<CopyInstruction>()->from.empty())) {
+            spec.ignore = &*ignore;
+          }
+          std::string from;
+          if (auto c = in.as<CopyInstruction>()) {
+            spec.chown = c->chown;
+            spec.chmod = c->chmod;
+            from = c->from;
+          } else {
+            spec.chown = in.as<AddInstruction>()->chown;
+            spec.chmod = in.as<AddInstruction>()->chmod;
+          }
+          std::optional<State> source_state;
+          // ADD <url>: fetched now into a directory of the step's own, which is then the source
+          // root; the cache key is what was downloaded (as the legacy builder does).
+          std::shared_ptr<std::string> remote_dir;
+          bool remote = std::any_of(spec.sources.begin(), spec.sources.end(), is_remote_source);
+          if (remote && spec.is_add) {
+            if (!std::all_of(spec.sources.begin(), spec.sources.end(), is_remote_source)) {
+              return make_error(Errc::kNotImplemented, "ADD with both URLs and local sources is not supported yet");
+            }
+            remote_dir = std::shared_ptr<std::string>(new std::string(s.data_root + "/build/remote-" + str::random_hex(8)),
+                                                      [](std::string* d) {
+                                                        (void)fs::remove_all(*d);
+                                                        delete d;
+                                                      });
+            BERTH_TRY(fs::mkdir_all(*remote_dir, 0700));
+            std::vector<std::string> names;
+            for (auto& url : spec.sources) {
+              auto name = download(url, *remote_dir, in.as<AddInstruction>()->checksum);
+              if (!name) return tl::unexpected(name.error());
+              names.push_back(*name);
+            }
+            spec.sources = names;
+            spec.ignore = nullptr;
+            spec.extract = false;
+            BERTH_ASSIGN_OR_RETURN(key["content"], content_digest(*remote_dir, spec));
+          } else if (remote) {
+            return make_error(Errc::kInvalidArgument, "COPY does not take URLs; use ADD");
+          } else if (!from.empty()) {
+            BERTH_ASSIGN_OR_RETURN(source_state, resolve_from(from));
+            key["from"] = source_state->id();
+          } else {
+            BERTH_ASSIGN_OR_RETURN(key["content"], content_digest(o.context_dir, spec));
+          }
+          key["copy"] = {{"dest", spec.dest}, {"workdir", spec.workdir}, {"chown", spec.chown}, {"chmod", spec.chmod}};
+          run = [&, spec, source_state, remote_dir]() -> Result<State> {
+            std::string by = (spec.is_add ? "ADD " : "COPY ") + str::join(spec.sources, " ") + " " + spec.dest + " # buildkit";
+            return s.fs_step(state, by, [&](const std::string& rootfs) -> Result<void> {
+              if (remote_dir) return copy_into(*remote_dir, spec, rootfs);
+              if (!source_state) return copy_into(o.context_dir, spec, rootfs);
+              // --from: the other stage's (or image's) files, from a mount of their own.
+              return s.fs_step(*source_state, "", [&](const std::string& from_root) -> Result<void> {
+                return copy_into(from_root, spec, rootfs);
+              }).map([](auto&&) {});
+            });
+          };
+        } else if (auto w = in.as<WorkdirInstruction>()) {
+          std::string dir = w->path;
+          if (!dir.starts_with("/")) dir = state.cfg().value("WorkingDir", "/") + "/" + dir;
+          dir = fs::clean_path(dir);
+          run = [&, dir]() -> Result<State> {
+            State next = state;
+            next.cfg()["WorkingDir"] = dir;
+            // The directory exists in the image from here on (BuildKit makes it).
+            return s.fs_step(next, "WORKDIR " + dir, [&](const std::string& rootfs) {
+              return fs::mkdir_in_root(rootfs, dir);
+            });
+          };
+        } else {
+          // Metadata only: the config changes, no layer.
+          run = [&, in]() -> Result<State> {
+            State next = state;
+            Json& cfg = next.cfg();
+            std::string by = in.source;
+            if (auto e = in.as<EnvInstruction>()) {
+              for (auto& kv : e->vars) set_env(cfg, kv.key, kv.value);
+            } else if (auto l = in.as<LabelInstruction>()) {
+              if (!cfg.contains("Labels") || !cfg["Labels"].is_object()) cfg["Labels"] = Json::object();
+              for (auto& kv : l->labels) cfg["Labels"][kv.key] = kv.value;
+            } else if (auto c = in.as<CmdInstruction>()) {
+              cfg["Cmd"] = command_args(next, c->command);
+              cmd_set = true;
+            } else if (auto ep = in.as<EntrypointInstruction>()) {
+              cfg["Entrypoint"] = command_args(next, ep->command);
+              if (!cmd_set) cfg["Cmd"] = Json();  // an inherited CMD does not survive a new ENTRYPOINT
+            } else if (auto sh = in.as<ShellInstruction>()) {
+              cfg["Shell"] = sh->shell;
+            } else if (auto ex = in.as<ExposeInstruction>()) {
+              if (!cfg.contains("ExposedPorts") || !cfg["ExposedPorts"].is_object()) cfg["ExposedPorts"] = Json::object();
+              for (auto p : ex->ports) {
+                if (p.find('/') == std::string::npos) p += "/tcp";
+                cfg["ExposedPorts"][str::to_lower(p)] = Json::object();
+              }
+            } else if (auto v = in.as<VolumeInstruction>()) {
+              if (!cfg.contains("Volumes") || !cfg["Volumes"].is_object()) cfg["Volumes"] = Json::object();
+              for (auto& p : v->paths) cfg["Volumes"][p] = Json::object();
+            } else if (auto u = in.as<UserInstruction>()) {
+              cfg["User"] = u->user;
+            } else if (auto ss = in.as<StopSignalInstruction>()) {
+              cfg["StopSignal"] = ss->signal;
+            } else if (auto m = in.as<MaintainerInstruction>()) {
+              next.config["author"] = m->name;
+            } else if (auto h = in.as<HealthcheckInstruction>()) {
+              Json hc = {{"Test", h->test}};
+              if (h->interval) hc["Interval"] = ns_or_zero(h->interval);
+              if (h->timeout) hc["Timeout"] = h->timeout;
+              if (h->start_period) hc["StartPeriod"] = h->start_period;
+              if (h->start_interval) hc["StartInterval"] = h->start_interval;
+              if (h->retries) hc["Retries"] = h->retries;
+              cfg["Healthcheck"] = hc;
+            } else if (auto ob = in.as<OnbuildInstruction>()) {
+              if (!cfg.contains("OnBuild") || !cfg["OnBuild"].is_array()) cfg["OnBuild"] = Json::array();
+              cfg["OnBuild"].push_back(ob->expression);
+            }
+            add_history(next, by, true);
+            return next;
+          };
+        }
+        std::string cache_key = sha256_digest(dump_json(key));
+        std::optional<State> hit = o.no_cache ? std::nullopt : s.cached(cache_key);
+        if (hit) {
+          out(" ---> Using cache\n");
+          state = *hit;
+        } else {
+          if (in.as<RunInstruction>()) out(" ---> Running in " + str::random_hex(6) + "\n");
+          BERTH_ASSIGN_OR_RETURN(state, run());
+          s.remember(cache_key, state);
+        }
+        if (in.as<CmdInstruction>()) cmd_set = true;
+        out(" ---> " + short_id(state.id()) + "\n");
+        return {};
+      };
+      if (auto r = one_step(); !r) {
+        Error e = r.error();
+        if (n >= triggers && !e.message.starts_with(o.dockerfile + ":") && !e.message.starts_with("Dockerfile:")) {
+          e.message = o.dockerfile + ":" + std::to_string(raw.location.line) + ": " + e.message;
+        }
+        return tl::unexpected(e);
       }
-      std::string cache_key = sha256_digest(dump_json(key));
-      std::optional<State> hit = o.no_cache ? std::nullopt : s.cached(cache_key);
-      if (hit) {
-        out(" ---> Using cache\n");
-        state = *hit;
-      } else {
-        if (in.as<RunInstruction>()) out(" ---> Running in " + str::random_hex(6) + "\n");
-        BERTH_ASSIGN_OR_RETURN(state, run());
-        s.remember(cache_key, state);
-      }
-      if (in.as<CmdInstruction>()) cmd_set = true;
-      out(" ---> " + short_id(state.id()) + "\n");
     }
     done[si] = state;
   }

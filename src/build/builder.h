@@ -35,6 +35,7 @@ struct BuildOptions {
   bool no_cache = false;                    // --no-cache: run every step
   bool pull = false;                        // --pull: fetch FROM images even when present
   std::string network = "bridge";           // default RUN network (--network)
+  std::string platform;                     // --platform: "" or the host's ("linux/amd64")
   bool quiet = false;                       // -q: no step output
   // The context is read where it is (berth's contextdir): COPY/ADD apply its .dockerignore.
   bool in_place = false;

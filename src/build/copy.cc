@@ -300,7 +300,7 @@ Result<void> copy_into(const std::string& src_root, const CopySpec& spec, const 
       }
       continue;
     }
-    if (spec.is_add && S_ISREG(st.st_mode)) {
+    if (spec.is_add && spec.extract && S_ISREG(st.st_mode)) {
       UniqueFd f(::openat(sdir.get(), base.c_str(), O_RDONLY | O_CLOEXEC));
       if (f && is_archive(f.get())) {
         BERTH_ASSIGN_OR_RETURN(auto t, target(true, ""));

@@ -26,6 +26,7 @@ struct CopySpec {
   std::string chown;    // "user[:group]", resolved in the destination's /etc/passwd
   std::string chmod;    // octal ("0755"), "" = keep the source's
   bool is_add = false;
+  bool extract = true;  // ADD: local archives are extracted (downloaded ones are not)
   // The context's .dockerignore when the source root is a context read in place (what it
   // excludes does not exist for COPY); nullptr when the client filtered it already.
   const IgnoreMatcher* ignore = nullptr;
