@@ -408,6 +408,7 @@ int cmd_build(const Client& c, const BuildOpts& o) {
   q.push_back({"buildargs", dump_json(args)});
   q.push_back({"labels", dump_json(kv_object(o.labels))});
   if (!o.target.empty()) q.push_back({"target", o.target});
+  if (!o.platform.empty()) q.push_back({"platform", o.platform});
   if (o.no_cache) q.push_back({"nocache", "1"});
   if (o.pull) q.push_back({"pull", "1"});
   if (!o.network.empty()) q.push_back({"networkmode", o.network});
@@ -557,6 +558,7 @@ void add_build_verb(CLI::App* parent, Verbs& v) {
   build->add_option("--build-arg", o->build_args, "build-time variable k=v")->allow_extra_args(false);
   build->add_option("--label", o->labels, "image label k=v")->allow_extra_args(false);
   build->add_option("--target", o->target, "the stage to build");
+  build->add_option("--platform", o->platform, "os/arch: the host's only (no emulation)");
   build->add_flag("--no-cache", o->no_cache, "do not use the cache");
   build->add_flag("--pull", o->pull, "always pull the base images");
   build->add_option("--network", o->network, "network of RUN: default, none, host");

@@ -152,7 +152,7 @@ int cmd_exec(const Client& c, const ExecOpts& o);
 // client_build.cc: docker build (progress on stdout, errors on stderr; returns 0 or 1).
 struct BuildOpts {
   std::vector<std::string> tags, build_args, labels, secrets;
-  std::string file, target, network, iidfile, progress = "auto", context;
+  std::string file, target, network, iidfile, progress = "auto", context, platform;
   bool no_cache = false, pull = false, quiet = false;
   bool ignored = false;  // --rm, --force-rm: accepted, without effect
 };

@@ -56,6 +56,7 @@ void add_build_routes(Router& r, DaemonContext& ctx) {
     o.build_args = json_map(ex.query("buildargs"));
     o.labels = json_map(ex.query("labels"));
     o.target = ex.query("target");
+    o.platform = ex.query("platform");
     o.no_cache = flag(ex, "nocache");
     o.pull = flag(ex, "pull");
     o.quiet = flag(ex, "q");
