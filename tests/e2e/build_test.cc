@@ -116,6 +116,44 @@ RUN --mount=type=secret,id=absent test ! -e /run/secrets/absent
   EXPECT_NE(docker("image inspect nosecret").status, 0);
 }
 
+TEST_F(BuildTest, AddFromUrlChecksumPlatformAndLocatedErrors) {
+  // A file server on loopback (the daemon downloads from the host's network namespace).
+  std::string www = d_.dir() + "/www";
+  ASSERT_EQ(sh("mkdir -p " + www + " && echo remote content > " + www + "/file.txt && tar -C " + www +
+               " -cf " + www + "/arch.tar file.txt").status, 0);
+  Daemon server;
+  int port = 20000 + static_cast<int>(getpid() % 20000);
+  ASSERT_TRUE(server.start({"python3", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1",
+                            "--directory", www}, d_.dir() + "/www.log"));
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  for (int i = 0; i < 100 && sh("curl -sf " + base + "/file.txt >/dev/null").status != 0; ++i) usleep(50000);
+  std::string sum = sh("sha256sum " + www + "/file.txt | cut -c1-64").out;
+  sum.pop_back();
+  write("Dockerfile", "FROM busybox\nADD " + base + "/file.txt /downloads/\nADD --checksum=sha256:" + sum + " " +
+                          base + "/file.txt /checked.txt\nADD " + base + "/arch.tar /\n");
+  auto b = docker("build --platform linux/amd64 -t fetched .");
+  ASSERT_EQ(b.status, 0) << b.out << b.err;
+  // Downloaded as is (an archive is not extracted), mode 0600.
+  EXPECT_EQ(docker("run --rm fetched sh -c 'cat /downloads/file.txt /checked.txt; stat -c %a /arch.tar'").out,
+            "remote content\nremote content\n600\n");
+  EXPECT_EQ(sh("echo '" + docker("build -t fetched .").out + "' | grep -c 'Using cache'").out, "3\n");
+  // Bad checksum, a 404, a foreign platform: one line naming file:line, no image.
+  write("Dockerfile", "FROM busybox\nADD --checksum=sha256:" + std::string(64, '0') + " " + base + "/file.txt /x\n");
+  auto bad = docker("build -t badsum .");
+  EXPECT_NE(bad.err.find("Dockerfile:2: digest mismatch"), std::string::npos) << bad.err;
+  write("Dockerfile", "FROM busybox\nADD " + base + "/missing.txt /x\n");
+  auto missing = docker("build -t missing .");
+  EXPECT_NE(missing.err.find("Dockerfile:2: failed to GET " + base + "/missing.txt with status 404"),
+            std::string::npos) << missing.err;
+  write("Dockerfile", "FROM --platform=linux/arm64 busybox\nRUN true\n");
+  auto foreign = docker("build -t foreign .");
+  EXPECT_NE(foreign.err.find("Dockerfile:1: FROM --platform linux/arm64: only the host platform linux/amd64"),
+            std::string::npos) << foreign.err;
+  EXPECT_NE(docker("build --platform linux/s390x -t foreign .").status, 0);
+  for (auto* name : {"badsum", "missing", "foreign"}) EXPECT_NE(docker(std::string("image inspect ") + name).status, 0);
+  server.stop();
+}
+
 TEST_F(BuildTest, CacheReusesUnchangedStepsAndRebuildsFromAChange) {
   write("deps.txt", "dep-1\n");
   write("main.txt", "v1\n");
