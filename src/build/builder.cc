@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "build/copy.h"
 #include "build/dockerfile.h"
@@ -337,8 +339,11 @@ Result<int64_t> Builder::prune() {
 
 Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out_in) {
   Impl& s = *impl_;
-  BuildOutput out = [&](const std::string& t) {
-    if (!o.quiet) out_in(t);
+  std::mutex out_mu;  // stages of one wave print at once
+  BuildOutput emit = [&](const std::string& t) {
+    if (o.quiet) return;
+    std::lock_guard<std::mutex> l(out_mu);
+    out_in(t);
   };
   UniqueFd ctx(::open(o.context_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!ctx) return sys_error(errno, "open the build context");
@@ -419,15 +424,17 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
     }
   };
   need(target);
+  // Step numbers as the legacy builder counts them: each needed stage's FROM and instructions.
   int total = 0;
+  std::vector<int> first_step(df.stages.size(), 0);
   for (size_t i = 0; i < df.stages.size(); ++i) {
+    first_step[i] = total;
     if (needed[i]) total += 1 + static_cast<int>(df.stages[i].instructions.size());
   }
 
   std::vector<std::optional<State>> done(df.stages.size());
-  size_t si = 0;
   // COPY --from and RUN --mount from=: an earlier stage by name or index, else an image.
-  auto resolve_from = [&](const std::string& from) -> Result<State> {
+  auto resolve_from_in = [&](size_t si, const std::string& from, const BuildOutput& out) -> Result<State> {
     int fi = df.find_stage(from);
     if (fi >= 0 && static_cast<size_t>(fi) < si && done[static_cast<size_t>(fi)]) {
       return *done[static_cast<size_t>(fi)];
@@ -441,10 +448,12 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
     return s.from_image(from, false, out);
   };
   std::set<std::string> used_args;
-  int step = 0;
-  State state;
-  for (si = 0; si < df.stages.size() && static_cast<int>(si) <= target; ++si) {
-    if (!needed[si]) continue;
+  std::mutex args_mu;  // used_args
+  // One stage, from its FROM to its last instruction; its result goes to done[si].
+  auto build_stage = [&](size_t si, const BuildOutput& out) -> Result<void> {
+    auto resolve_from = [&](const std::string& from) { return resolve_from_in(si, from, out); };
+    int step = first_step[si];
+    State state;
     const Stage& stage = df.stages[si];
     out("Step " + std::to_string(++step) + "/" + std::to_string(total) + " : " + stage.source + "\n");
     int base_stage = df.find_stage(bases[si].image);
@@ -488,7 +497,10 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
         // ARG changes only what later steps see; it never touches the image.
         if (auto a = in.as<ArgInstruction>()) {
           for (auto& d : a->args) {
+            {
+            std::lock_guard<std::mutex> l(args_mu);
             used_args.insert(d.name);
+          }
             if (auto b = o.build_args.find(d.name); b != o.build_args.end()) {
               args.set(d.name, b->second);
             } else if (d.default_value) {
@@ -700,7 +712,59 @@ Result<std::string> Builder::build(const BuildOptions& o, const BuildOutput& out
       }
     }
     done[si] = state;
+    return {};
+  };
+
+  // Stages in waves: every stage whose dependencies (its base stage, COPY --from and RUN
+  // --mount from= stages) are built runs at once, a thread each. The first of a wave prints
+  // as it goes; the others' output is held and printed after it, in stage order.
+  std::vector<std::vector<size_t>> deps(df.stages.size());
+  for (size_t i = 0; i < df.stages.size(); ++i) {
+    auto dep = [&](const std::string& name) {
+      int d = df.find_stage(name);
+      if (d >= 0 && static_cast<size_t>(d) < i) deps[i].push_back(static_cast<size_t>(d));
+    };
+    dep(bases[i].image);
+    for (auto& in : df.stages[i].instructions) {
+      if (auto c = in.as<CopyInstruction>(); c && !c->from.empty()) dep(c->from);
+      if (auto r = in.as<RunInstruction>()) {
+        for (auto& m : r->mounts) {
+          if (!m.from.empty()) dep(m.from);
+        }
+      }
+    }
   }
+  std::vector<size_t> remaining;
+  for (size_t i = 0; i < df.stages.size() && static_cast<int>(i) <= target; ++i) {
+    if (needed[i]) remaining.push_back(i);
+  }
+  while (!remaining.empty()) {
+    std::vector<size_t> wave, later;
+    for (size_t i : remaining) {
+      bool ready = std::all_of(deps[i].begin(), deps[i].end(), [&](size_t d) { return done[d].has_value(); });
+      (ready ? wave : later).push_back(i);
+    }
+    if (wave.empty()) return make_error(Errc::kInternal, "build stages wait on each other");
+    std::vector<Result<void>> results(wave.size());
+    std::vector<std::string> held(wave.size());
+    std::vector<std::thread> threads;
+    for (size_t w = 1; w < wave.size(); ++w) {
+      threads.emplace_back([&, w] {
+        results[w] = build_stage(wave[w], [&, w](const std::string& t) {
+          if (!o.quiet) held[w] += t;
+        });
+      });
+    }
+    results[0] = build_stage(wave[0], emit);
+    for (auto& t : threads) t.join();
+    for (size_t w = 1; w < wave.size(); ++w) emit(held[w]);
+    for (auto& r : results) {
+      if (!r) return tl::unexpected(r.error());
+    }
+    remaining = later;
+  }
+  State state = *done[static_cast<size_t>(target)];
+  BuildOutput out = emit;
 
   std::vector<std::string> unused;
   for (auto& [k, v] : o.build_args) {
