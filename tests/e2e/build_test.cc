@@ -154,6 +154,31 @@ TEST_F(BuildTest, AddFromUrlChecksumPlatformAndLocatedErrors) {
   server.stop();
 }
 
+TEST_F(BuildTest, IndependentStagesBuildAtTheSameTime) {
+  // Each of the two stages waits (up to 30 s) for the other's mark in a shared cache mount:
+  // built one after the other they would both give up; at the same time both finish.
+  write("Dockerfile", R"DF(FROM busybox AS a
+RUN --mount=type=cache,id=meet,target=/meet sh -c 'touch /meet/a; for i in $(seq 300); do [ -e /meet/b ] && echo met > /a && exit 0; sleep 0.1; done; exit 1'
+
+FROM busybox AS b
+RUN --mount=type=cache,id=meet,target=/meet sh -c 'touch /meet/b; for i in $(seq 300); do [ -e /meet/a ] && echo met > /b && exit 0; sleep 0.1; done; exit 1'
+
+FROM busybox
+COPY --from=a /a /a
+COPY --from=b /b /b
+CMD ["cat", "/a", "/b"]
+)DF");
+  auto b = d_.shell(berth_binary() + " build -t waves .", ctx_);
+  ASSERT_EQ(b.status, 0) << b.out << b.err;
+  EXPECT_EQ(docker("run --rm waves").out, "met\nmet\n");
+  // The output stays in step order: stage b's (held) after stage a's.
+  std::vector<int> steps;
+  for (auto& line : str_lines(b.out)) {
+    if (line.starts_with("Step ")) steps.push_back(std::stoi(line.substr(5)));
+  }
+  EXPECT_EQ(steps, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8}));
+}
+
 TEST_F(BuildTest, CacheReusesUnchangedStepsAndRebuildsFromAChange) {
   write("deps.txt", "dep-1\n");
   write("main.txt", "v1\n");
