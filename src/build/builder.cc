@@ -334,6 +334,8 @@ Result<int64_t> Builder::prune() {
   BERTH_ASSIGN_OR_RETURN(auto count, impl_->db.prepare("SELECT COUNT(*) FROM build_cache"));
   int64_t n = count.step().value_or(false) ? count.int64(0) : 0;
   BERTH_TRY(impl_->db.exec("DELETE FROM build_cache"));
+  // RUN --mount=type=cache directories go too, as BuildKit's prune removes cache mounts.
+  BERTH_TRY(fs::remove_all(impl_->data_root + "/build/cache-mounts"));
   return n;
 }
 

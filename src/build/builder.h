@@ -58,7 +58,8 @@ class Builder {
   // ("The command '/bin/sh -c x' returned a non-zero code: N"), and those of the engine.
   Result<std::string> build(const BuildOptions& opts, const BuildOutput& out);
 
-  // docker builder prune: forgets every cached step; returns how many there were.
+  // docker builder prune (and system prune): forgets every cached step and removes the RUN
+  // --mount=type=cache directories; returns how many steps there were.
   Result<int64_t> prune();
 
   ~Builder();

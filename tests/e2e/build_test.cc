@@ -108,6 +108,10 @@ RUN --mount=type=secret,id=absent test ! -e /run/secrets/absent
   write("src/input.txt", "changed\n");
   ASSERT_EQ(d_.shell(build, ctx_).status, 0);
   EXPECT_EQ(docker("run --rm mounts cat /copied /runs").out, "changed\n2\n");
+  // builder prune forgets the steps and the cache mounts.
+  ASSERT_EQ(docker("builder prune -af").status, 0);
+  ASSERT_EQ(d_.shell(build, ctx_).status, 0);
+  EXPECT_EQ(docker("run --rm mounts cat /runs").out, "1\n");
   // A required secret that is not given fails the step with its name.
   write("Dockerfile", "FROM busybox\nRUN --mount=type=secret,id=needed,required true\n");
   auto missing = d_.shell(berth_binary() + " build -t nosecret .", ctx_);
