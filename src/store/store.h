@@ -5,7 +5,7 @@
 // watches deliver every change after a revision, in revision order, none lost; compaction
 // forgets history up to a revision (a watch or read older than that is refused, which the
 // API turns into 410 Gone). Backends: embedded SQLite (sqlite_store.cc, the default) and
-// etcd v3 (to come). Keys are byte strings ("/registry/configmaps/default/app"); values are
+// etcd v3 (etcd_store.cc). Keys are byte strings ("/registry/configmaps/default/app"); values are
 // opaque bytes (the API stores JSON).
 #pragma once
 
@@ -89,5 +89,10 @@ class Store {
 // The embedded backend: one SQLite file (WAL; crash-safe as SQLite is), an append-only log of
 // changes in the manner of k3s's kine. Errors: the database's (kUnavailable, kDataLoss).
 Result<std::unique_ptr<Store>> open_sqlite(const std::string& path);
+
+// The etcd v3 backend (k3s's --datastore-endpoint): `endpoint` is "http://HOST:PORT" (or
+// etcd://HOST:PORT), spoken to through etcd's JSON gateway. Revisions are etcd's (an empty
+// etcd is at revision 1). Errors: kInvalidArgument (endpoint), kUnavailable (unreachable).
+Result<std::unique_ptr<Store>> open_etcd(const std::string& endpoint);
 
 }  // namespace berth::store
