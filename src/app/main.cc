@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "app/daemon.h"
+#include "app/server.h"
 #include "cli/client_cli.h"
 #include "cli/compose_cli.h"
 #include "cli/image_cli.h"
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
   }
   if (argc >= 2 && std::strcmp(argv[1], "daemon") == 0) {
     return berth::app::daemon_main(argc - 1, argv + 1);
+  }
+  if (argc >= 2 && std::strcmp(argv[1], "server") == 0) {
+    return berth::app::server_main(argc - 1, argv + 1);
   }
   // Image commands (in-process on the data root), also after global flags
   // (`berth --data-root D images`); container, network, volume and build commands (clients of
@@ -64,7 +68,8 @@ int main(int argc, char** argv) {
                "       berth daemon [--data-root DIR] [-H unix://PATH]   (Docker Engine API)\n"
                "       berth [-H unix://PATH] compose [-f FILE] [-p NAME] <up|down|ps|logs|config|start|"
                "stop|restart|exec|run|build|pull|top|ls|create> ...\n"
-               "       (the cluster commands are not built yet)\n");
+               "       berth server [--data-dir DIR] [--https-listen-port PORT] [--write-kubeconfig FILE]"
+               " [--datastore-endpoint URL]   (Kubernetes API)\n");
   return argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)
              ? 0
              : 2;

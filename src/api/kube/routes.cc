@@ -1,0 +1,336 @@
+#include "api/kube/routes.h"
+
+#include <chrono>
+#include <regex>
+
+#include "common/strings.h"
+#include "common/time.h"
+
+namespace berth::api::kube {
+namespace {
+
+struct Resource {
+  std::string name, kind, singular;
+  bool namespaced;
+  std::vector<std::string> short_names;
+};
+
+const std::vector<Resource>& resources() {
+  static const std::vector<Resource> k = {
+      {"namespaces", "Namespace", "namespace", false, {"ns"}},
+      {"configmaps", "ConfigMap", "configmap", true, {"cm"}},
+      {"secrets", "Secret", "secret", true, {}},
+  };
+  return k;
+}
+
+const Resource* find_resource(const std::string& name) {
+  for (auto& r : resources()) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+// A metav1.Status failure (apimachinery pkg/api/errors).
+void status(Exchange& ex, int code, const std::string& reason, const std::string& message, const Json& details = Json()) {
+  Json s = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
+            {"message", message}, {"reason", reason}, {"code", code}};
+  if (!details.is_null()) s["details"] = details;
+  ex.reply_json(code, s);
+}
+
+void not_found(Exchange& ex, const Resource& r, const std::string& name) {
+  status(ex, 404, "NotFound", r.name + " \"" + name + "\" not found", {{"name", name}, {"kind", r.name}});
+}
+
+void store_error(Exchange& ex, const Error& e) {
+  if (e.code == Errc::kFailedPrecondition) return status(ex, 410, "Expired", "too old resource version: " + e.message);
+  if (e.code == Errc::kInvalidArgument) return status(ex, 400, "BadRequest", e.message);
+  status(ex, 500, "InternalError", "Internal error occurred: " + e.message);
+}
+
+std::string key(const Resource& r, const std::string& ns, const std::string& name) {
+  return "/registry/" + r.name + "/" + (r.namespaced ? ns + "/" : "") + name;
+}
+
+// The stored object as served: its resourceVersion is the store's mod_revision.
+Json served(const store::KeyValue& kv) {
+  Json o = parse_json(kv.value, "stored object").value_or(Json::object());
+  o["metadata"]["resourceVersion"] = std::to_string(kv.mod_revision);
+  return o;
+}
+
+// DNS-1123 subdomain (ConfigMap, Secret names) or label (Namespace names), as
+// apimachinery's validation.IsDNS1123Subdomain/Label.
+std::string invalid_name(const Resource& r, const std::string& name) {
+  static const std::regex kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  static const std::regex kSubdomain("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  bool label = r.name == "namespaces";
+  if (name.size() > (label ? 63u : 253u) || !std::regex_match(name, label ? kLabel : kSubdomain)) {
+    return label ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+                   "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc')"
+                 : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                   "and must start and end with an alphanumeric character (e.g. 'example.com')";
+  }
+  return "";
+}
+
+std::string uuid() {
+  std::string h = str::random_hex(16);
+  h[12] = '4';
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+// labelSelector equality terms: "a=b", "a==b", "a!=b", "a", "!a", comma-separated.
+bool selected(const Json& obj, const std::string& selector) {
+  if (selector.empty()) return true;
+  Json labels = obj.value("metadata", Json::object()).value("labels", Json::object());
+  for (auto& term : str::split(selector, ',')) {
+    std::string t(str::trim(term));
+    if (t.empty()) continue;
+    auto has = [&](const std::string& k) { return labels.is_object() && labels.contains(k); };
+    auto val = [&](const std::string& k) { return has(k) && labels[k].is_string() ? labels[k].get<std::string>() : ""; };
+    if (auto ne = t.find("!="); ne != std::string::npos) {
+      std::string k(str::trim(t.substr(0, ne))), v(str::trim(t.substr(ne + 2)));
+      if (has(k) && val(k) == v) return false;
+    } else if (auto eq = t.find('='); eq != std::string::npos) {
+      std::string k(str::trim(t.substr(0, eq)));
+      std::string v(str::trim(t.substr(t[eq + 1] == '=' ? eq + 2 : eq + 1)));
+      if (!has(k) || val(k) != v) return false;
+    } else if (t[0] == '!') {
+      if (has(t.substr(1))) return false;
+    } else if (!has(t)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
+  std::string prefix = "/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : "");
+  std::string selector = ex.query("labelSelector");
+  if (ex.query("watch") == "1" || ex.query("watch") == "true") {
+    int64_t from = str::parse_int(ex.query("resourceVersion", "0")).value_or(0);
+    auto w = s.watch(prefix, from);
+    if (!w) return store_error(ex, w.error());
+    if (!ex.begin_stream(200, "application/json")) return;
+    int64_t timeout_s = str::parse_int(ex.query("timeoutSeconds", "1800")).value_or(1800);
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    while (std::chrono::steady_clock::now() < end && !ex.client_gone()) {
+      auto events = (*w)->next(std::chrono::milliseconds(500));
+      if (!events) {
+        Json st = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
+                   {"message", "too old resource version"}, {"reason", "Expired"}, {"code", 410}};
+        (void)ex.write(dump_json(Json{{"type", "ERROR"}, {"object", st}}) + "\n");
+        break;
+      }
+      for (auto& e : *events) {
+        Json obj = served(e.kv);
+        if (!selected(obj, selector)) continue;
+        const char* type = e.type == store::Event::Type::kDelete ? "DELETED" : e.prev ? "MODIFIED" : "ADDED";
+        if (!ex.write(dump_json(Json{{"type", type}, {"object", obj}}) + "\n")) return;
+      }
+    }
+    ex.end_stream();
+    return;
+  }
+  store::ListOptions o;
+  o.limit = str::parse_int(ex.query("limit", "0")).value_or(0);
+  // continue token: "<revision>:<last key>" (the API server's is an opaque base64 of the same).
+  if (std::string c = ex.query("continue"); !c.empty()) {
+    auto dec = str::base64_decode(c).value_or("");
+    auto colon = dec.find(':');
+    if (colon == std::string::npos) return status(ex, 400, "BadRequest", "continue key is not valid");
+    o.revision = str::parse_int(dec.substr(0, colon)).value_or(0);
+    o.start_after = dec.substr(colon + 1);
+  }
+  auto l = s.list(prefix, o);
+  if (!l) return store_error(ex, l.error());
+  Json items = Json::array();
+  for (auto& kv : l->items) {
+    Json obj = served(kv);
+    if (selected(obj, selector)) items.push_back(obj);
+  }
+  Json meta = {{"resourceVersion", std::to_string(l->revision)}};
+  if (l->more) {
+    meta["continue"] = str::base64_encode(std::to_string(l->revision) + ":" + l->items.back().key);
+  }
+  ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", "v1"}, {"metadata", meta}, {"items", items}});
+}
+
+void create(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
+  auto body = ex.body();
+  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto obj = parse_json(*body, "object");
+  if (!obj || !obj->is_object()) return status(ex, 400, "BadRequest", obj ? "the body is not a JSON object" : obj.error().message);
+  Json& meta = (*obj)["metadata"];
+  if (!meta.is_object()) meta = Json::object();
+  if (obj->value("kind", r.kind) != r.kind) {
+    return status(ex, 400, "BadRequest", "the kind of the object (" + obj->value("kind", "") + ") does not match " + r.kind);
+  }
+  std::string name = meta.value("name", "");
+  if (name.empty() && meta.contains("generateName")) name = meta.value("generateName", "") + str::random_hex(3).substr(0, 5);
+  if (name.empty()) return status(ex, 422, "Invalid", r.kind + " \"\" is invalid: metadata.name: Required value: name or generateName is required");
+  if (std::string why = invalid_name(r, name); !why.empty()) {
+    return status(ex, 422, "Invalid", r.kind + " \"" + name + "\" is invalid: metadata.name: Invalid value: \"" + name + "\": " + why,
+                  {{"name", name}, {"kind", r.kind}});
+  }
+  if (r.namespaced) {
+    if (meta.contains("namespace") && meta.value("namespace", "") != ns) {
+      return status(ex, 400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
+    }
+    if (!s.get("/registry/namespaces/" + ns)) {
+      return status(ex, 404, "NotFound", "namespaces \"" + ns + "\" not found", {{"name", ns}, {"kind", "namespaces"}});
+    }
+    meta["namespace"] = ns;
+  }
+  meta["name"] = name;
+  meta["uid"] = uuid();
+  meta["creationTimestamp"] = rfc3339(::time(nullptr), 0).substr(0, 19) + "Z";
+  meta.erase("resourceVersion");
+  (*obj)["apiVersion"] = "v1";
+  (*obj)["kind"] = r.kind;
+  if (r.name == "namespaces") {
+    (*obj)["spec"] = {{"finalizers", {"kubernetes"}}};
+    (*obj)["status"] = {{"phase", "Active"}};
+  }
+  if (r.name == "secrets" && !obj->contains("type")) (*obj)["type"] = "Opaque";
+  if (ex.query("dryRun") == "All") return ex.reply_json(201, *obj);
+  auto rev = s.create(key(r, ns, name), dump_json(*obj));
+  if (!rev && rev.error().code == Errc::kAlreadyExists) {
+    return status(ex, 409, "AlreadyExists", r.name + " \"" + name + "\" already exists", {{"name", name}, {"kind", r.name}});
+  }
+  if (!rev) return store_error(ex, rev.error());
+  meta["resourceVersion"] = std::to_string(*rev);
+  ex.reply_json(201, *obj);
+}
+
+void get_one(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
+  auto kv = s.get(key(r, ns, name));
+  if (!kv) return kv.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, kv.error());
+  ex.reply_json(200, served(*kv));
+}
+
+void update(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
+  auto body = ex.body();
+  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto obj = parse_json(*body, "object");
+  if (!obj || !obj->is_object()) return status(ex, 400, "BadRequest", "the body is not a JSON object");
+  auto cur = s.get(key(r, ns, name));
+  if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
+  Json old = served(*cur);
+  Json& meta = (*obj)["metadata"];
+  if (!meta.is_object() || meta.value("name", "") != name) {
+    return status(ex, 400, "BadRequest", "the name of the object (" + (meta.is_object() ? meta.value("name", "") : "") +
+                                             ") does not match the name on the URL (" + name + ")");
+  }
+  int64_t expected = str::parse_int(meta.value("resourceVersion", "0")).value_or(0);
+  // What the server owns stays as it was.
+  for (auto* k : {"uid", "creationTimestamp", "namespace"}) {
+    if (old["metadata"].contains(k)) meta[k] = old["metadata"][k];
+  }
+  meta.erase("resourceVersion");
+  (*obj)["apiVersion"] = "v1";
+  (*obj)["kind"] = r.kind;
+  auto rev = s.update(key(r, ns, name), dump_json(*obj), expected);
+  if (!rev && rev.error().code == Errc::kConflict) {
+    return status(ex, 409, "Conflict",
+                  "Operation cannot be fulfilled on " + r.name + " \"" + name +
+                      "\": the object has been modified; please apply your changes to the latest version and try again",
+                  {{"name", name}, {"kind", r.name}});
+  }
+  if (!rev) return rev.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, rev.error());
+  meta["resourceVersion"] = std::to_string(*rev);
+  ex.reply_json(200, *obj);
+}
+
+void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
+  if (r.name == "namespaces") {
+    // Everything in the namespace goes with it (the namespace controller's work, done at once).
+    for (auto& other : resources()) {
+      if (!other.namespaced) continue;
+      auto l = s.list("/registry/" + other.name + "/" + name + "/", {});
+      if (!l) return store_error(ex, l.error());
+      for (auto& kv : l->items) (void)s.remove(kv.key, 0);
+    }
+  }
+  auto gone = s.remove(key(r, ns, name), 0);
+  if (!gone) return gone.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, gone.error());
+  ex.reply_json(200, served(*gone));
+}
+
+Json discovery_v1() {
+  Json list = Json::array();
+  for (auto& r : resources()) {
+    list.push_back({{"name", r.name},
+                    {"singularName", r.singular},
+                    {"namespaced", r.namespaced},
+                    {"kind", r.kind},
+                    {"verbs", {"create", "delete", "get", "list", "update", "watch"}},
+                    {"shortNames", r.short_names}});
+  }
+  return {{"kind", "APIResourceList"}, {"groupVersion", "v1"}, {"resources", list}};
+}
+
+}  // namespace
+
+Result<void> add_kube_routes(Router& router, store::Store& s) {
+  for (auto* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    Json obj = {{"apiVersion", "v1"}, {"kind", "Namespace"},
+                {"metadata", {{"name", ns}, {"uid", uuid()}, {"creationTimestamp", rfc3339(::time(nullptr), 0).substr(0, 19) + "Z"}}},
+                {"spec", {{"finalizers", {"kubernetes"}}}}, {"status", {{"phase", "Active"}}}};
+    auto r = s.create(std::string("/registry/namespaces/") + ns, dump_json(obj));
+    if (!r && r.error().code != Errc::kAlreadyExists) return tl::unexpected(r.error());
+  }
+  router.add("GET", "/version", [](Exchange& ex) {
+    ex.reply_json(200, {{"major", "1"}, {"minor", "31"}, {"gitVersion", "v1.31.0+berth"}, {"gitCommit", ""},
+                        {"gitTreeState", "clean"}, {"buildDate", "2026-11-30T00:00:00Z"}, {"goVersion", "n/a"},
+                        {"compiler", "berth"}, {"platform", "linux/amd64"}});
+  });
+  router.add("GET", "/api", [](Exchange& ex) {
+    ex.reply_json(200, {{"kind", "APIVersions"}, {"versions", {"v1"}},
+                        {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", ""}}}}});
+  });
+  router.add("GET", "/api/v1", [](Exchange& ex) { ex.reply_json(200, discovery_v1()); });
+  router.add("GET", "/apis", [](Exchange& ex) {
+    ex.reply_json(200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", Json::array()}});
+  });
+  router.add("GET", "/(?:healthz|readyz|livez)", [](Exchange& ex) { ex.reply(200, "ok", "text/plain"); });
+
+  // Cluster-wide collections (namespaces; every namespace's configmaps, secrets).
+  router.add("GET", "/api/v1/([a-z]+)", [&s](Exchange& ex) {
+    const Resource* r = find_resource(ex.params()[0]);
+    if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+    list(ex, s, *r, "");
+  });
+  router.add("POST", "/api/v1/namespaces", [&s](Exchange& ex) { create(ex, s, *find_resource("namespaces"), ""); });
+  // One namespace.
+  auto ns_one = [&s](Exchange& ex) {
+    const Resource& r = *find_resource("namespaces");
+    const std::string& name = ex.params()[0];
+    if (ex.method() == "GET") return get_one(ex, s, r, "", name);
+    if (ex.method() == "PUT") return update(ex, s, r, "", name);
+    remove(ex, s, r, "", name);
+  };
+  for (auto* m : {"GET", "PUT", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)", ns_one);
+  // Namespaced collections and objects.
+  auto collection = [&s](Exchange& ex) {
+    const Resource* r = find_resource(ex.params()[1]);
+    if (!r || !r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+    if (ex.method() == "POST") return create(ex, s, *r, ex.params()[0]);
+    list(ex, s, *r, ex.params()[0]);
+  };
+  for (auto* m : {"GET", "POST"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)", collection);
+  auto object = [&s](Exchange& ex) {
+    const Resource* r = find_resource(ex.params()[1]);
+    if (!r || !r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+    const std::string &ns = ex.params()[0], &name = ex.params()[2];
+    if (ex.method() == "GET") return get_one(ex, s, *r, ns, name);
+    if (ex.method() == "PUT") return update(ex, s, *r, ns, name);
+    remove(ex, s, *r, ns, name);
+  };
+  for (auto* m : {"GET", "PUT", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)", object);
+  return {};
+}
+
+}  // namespace berth::api::kube
