@@ -1,0 +1,111 @@
+// `berth server` driven by kubectl with the kubeconfig it writes: namespaces, configmaps and
+// secrets created, read, replaced (with optimistic concurrency), watched and deleted, as on a
+// Kubernetes cluster; errors as Kubernetes words them; state kept across a restart.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "support/bundle.h"
+#include "support/process.h"
+#include "support/registry.h"
+
+namespace berth::test {
+namespace {
+
+int free_tcp_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  socklen_t len = sizeof a;
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+class KubeServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (sh("command -v kubectl").status != 0) GTEST_SKIP() << "kubectl is not installed";
+    dir_ = make_temp_dir("berth-kube");
+    port_ = free_tcp_port();
+    start();
+  }
+  void TearDown() override {
+    server_.stop();
+    if (!dir_.empty()) sh("rm -rf " + dir_);
+  }
+  void start() {
+    ASSERT_TRUE(server_.start({berth_binary(), "server", "--data-dir", dir_ + "/server", "--https-listen-port",
+                               std::to_string(port_), "--write-kubeconfig", dir_ + "/kubeconfig"},
+                              dir_ + "/server.log"));
+    for (int i = 0; i < 250 && kubectl("get --raw /healthz >/dev/null 2>&1").status != 0; ++i) usleep(20000);
+  }
+  Output kubectl(const std::string& args) {
+    return sh("kubectl --kubeconfig " + dir_ + "/kubeconfig --cache-dir " + dir_ + "/cache " + args);
+  }
+  std::string dir_;
+  int port_ = 0;
+  Daemon server_;
+};
+
+TEST_F(KubeServerTest, KubectlCreatesReadsReplacesAndDeletes) {
+  EXPECT_NE(kubectl("version").out.find("Server Version: v1.31.0+berth"), std::string::npos);
+  EXPECT_EQ(kubectl("get namespaces -o name").out,
+            "namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\nnamespace/kube-system\n");
+  ASSERT_EQ(kubectl("create namespace team-a").out, "namespace/team-a created\n");
+  ASSERT_EQ(kubectl("create configmap app -n team-a --from-literal=color=blue").status, 0);
+  ASSERT_EQ(kubectl("create secret generic db -n team-a --from-literal=password=s3cret").status, 0);
+  EXPECT_EQ(kubectl("get configmap app -n team-a -o jsonpath='{.data.color} {.metadata.namespace}'").out, "blue team-a");
+  EXPECT_EQ(kubectl("get secret db -n team-a -o jsonpath='{.type} {.data.password}'").out, "Opaque czNjcmV0");
+  EXPECT_EQ(kubectl("get cm -A -o name").out, "configmap/app\n");
+  // Replace with the current resourceVersion works; with a stale one it is a conflict.
+  ASSERT_EQ(kubectl("get cm app -n team-a -o json > " + dir_ + "/cm.json").status, 0);
+  ASSERT_EQ(sh("sed -i s/blue/green/ " + dir_ + "/cm.json").status, 0);
+  auto replaced = kubectl("replace --validate=false -f " + dir_ + "/cm.json");
+  ASSERT_EQ(replaced.status, 0) << replaced.err;
+  EXPECT_EQ(kubectl("get cm app -n team-a -o jsonpath='{.data.color}'").out, "green");
+  auto stale = kubectl("replace --validate=false -f " + dir_ + "/cm.json");
+  EXPECT_NE(stale.status, 0);
+  EXPECT_NE(stale.err.find("the object has been modified; please apply your changes to the latest version"),
+            std::string::npos) << stale.err;
+  // Kubernetes' errors.
+  EXPECT_NE(kubectl("create configmap app -n team-a").err.find("configmaps \"app\" already exists"), std::string::npos);
+  EXPECT_NE(kubectl("create configmap Bad_Name -n team-a").err.find("metadata.name: Invalid value: \"Bad_Name\""),
+            std::string::npos);
+  EXPECT_NE(kubectl("create configmap x -n missing").err.find("namespaces \"missing\" not found"), std::string::npos);
+  EXPECT_NE(kubectl("get cm nope -n team-a").err.find("configmaps \"nope\" not found"), std::string::npos);
+  // State survives a restart; deleting a namespace deletes what is in it.
+  server_.stop();
+  start();
+  EXPECT_EQ(kubectl("get cm app -n team-a -o jsonpath='{.data.color}'").out, "green");
+  ASSERT_EQ(kubectl("delete namespace team-a").status, 0);
+  EXPECT_EQ(kubectl("get cm,secrets -A -o name").out, "");
+}
+
+TEST_F(KubeServerTest, WatchSeesAddsChangesAndDeletes) {
+  ASSERT_EQ(kubectl("create configmap first").status, 0);
+  // A watch from the list's resourceVersion, in the background, then three changes.
+  std::string out = dir_ + "/watch.out";
+  ASSERT_EQ(sh("(timeout 10 kubectl --kubeconfig " + dir_ + "/kubeconfig --cache-dir " + dir_ +
+               "/cache get cm -w --output-watch-events > " + out + " 2>&1 &)").status, 0);
+  for (int i = 0; i < 100 && sh("grep -q first " + out).status != 0; ++i) usleep(50000);
+  ASSERT_EQ(kubectl("create configmap second").status, 0);
+  ASSERT_EQ(kubectl("delete configmap first").status, 0);
+  for (int i = 0; i < 100 && sh("grep -q DELETED " + out).status != 0; ++i) usleep(50000);
+  EXPECT_EQ(sh("awk '{print $1, $2}' " + out).out, "EVENT NAME\nADDED first\nADDED second\nDELETED first\n");
+  sh("pkill -f 'cache-dir " + dir_ + "/cache get cm -w'");
+}
+
+TEST_F(KubeServerTest, ClientsWithoutTheClusterCertificateAreRefused) {
+  auto anonymous = sh("curl -sk --max-time 5 https://127.0.0.1:" + std::to_string(port_) + "/api");
+  EXPECT_NE(anonymous.status, 0);
+  auto bad = run({berth_binary(), "server", "--data-dir", dir_ + "/other", "--https-listen-port", "0"});
+  EXPECT_NE(bad.status, 0);
+}
+
+}  // namespace
+}  // namespace berth::test
