@@ -86,6 +86,34 @@ TEST_F(KubeServerTest, KubectlCreatesReadsReplacesAndDeletes) {
   EXPECT_EQ(kubectl("get cm,secrets -A -o name").out, "");
 }
 
+TEST_F(KubeServerTest, ApplyLabelAnnotateAndPatch) {
+  std::string file = dir_ + "/app.yaml";
+  auto write = [&](const std::string& text) { std::ofstream(file) << text; };
+  write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  x: \"1\"\n  y: \"2\"\n---\n"
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  user: admin\n");
+  auto first = kubectl("apply -f " + file);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(first.out, "configmap/settings created\nsecret/creds created\n");
+  // The second apply sends only what changed (a strategic merge patch): y goes, z comes.
+  write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  x: \"1\"\n  z: \"3\"\n---\n"
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  user: admin\n");
+  // (A Secret with stringData is "configured" again each time, as on Kubernetes: the live
+  // object holds data, not stringData.)
+  EXPECT_EQ(kubectl("apply -f " + file).out, "configmap/settings configured\nsecret/creds configured\n");
+  EXPECT_EQ(kubectl("get cm settings -o jsonpath='{.data}'").out, "{\"x\":\"1\",\"z\":\"3\"}");
+  EXPECT_EQ(kubectl("get secret creds -o jsonpath='{.data.user}'").out, "YWRtaW4=");  // stringData folded in
+  ASSERT_EQ(kubectl("label cm settings tier=web").status, 0);
+  ASSERT_EQ(kubectl("annotate cm settings note=hi").status, 0);
+  ASSERT_EQ(kubectl("patch cm settings --type=merge -p '{\"data\":{\"m\":\"1\"}}'").status, 0);
+  ASSERT_EQ(kubectl("patch cm settings --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/x\"}]'").status, 0);
+  EXPECT_EQ(kubectl("get cm -l tier=web -o jsonpath='{.items[0].data} {.items[0].metadata.annotations.note}'").out,
+            "{\"m\":\"1\",\"z\":\"3\"} hi");
+  EXPECT_EQ(kubectl("get cm -l tier!=web -o name").out, "");
+  EXPECT_NE(kubectl("patch cm settings --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/nope\"}]'").status, 0);
+  ASSERT_EQ(kubectl("delete -f " + file).status, 0);
+  EXPECT_EQ(kubectl("get cm,secrets -o name").out, "");
+}
+
 TEST_F(KubeServerTest, WatchSeesAddsChangesAndDeletes) {
   ASSERT_EQ(kubectl("create configmap first").status, 0);
   // A watch from the list's resourceVersion, in the background, then three changes.

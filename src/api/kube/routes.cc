@@ -106,6 +106,18 @@ bool selected(const Json& obj, const std::string& selector) {
   return true;
 }
 
+// What the type's strategy does to every written object (pkg/registry/core/secret: a
+// Secret's stringData is folded into data, base64, and not stored).
+void normalize(const Resource& r, Json& obj) {
+  if (r.name == "secrets" && obj.contains("stringData")) {
+    if (!obj.contains("data") || !obj["data"].is_object()) obj["data"] = Json::object();
+    for (auto& [k, v] : obj["stringData"].items()) {
+      if (v.is_string()) obj["data"][k] = str::base64_encode(v.get<std::string>());
+    }
+    obj.erase("stringData");
+  }
+}
+
 void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
   std::string prefix = "/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : "");
   std::string selector = ex.query("labelSelector");
@@ -195,6 +207,7 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     (*obj)["status"] = {{"phase", "Active"}};
   }
   if (r.name == "secrets" && !obj->contains("type")) (*obj)["type"] = "Opaque";
+  normalize(r, *obj);
   if (ex.query("dryRun") == "All") return ex.reply_json(201, *obj);
   auto rev = s.create(key(r, ns, name), dump_json(*obj));
   if (!rev && rev.error().code == Errc::kAlreadyExists) {
@@ -232,6 +245,7 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   meta.erase("resourceVersion");
   (*obj)["apiVersion"] = "v1";
   (*obj)["kind"] = r.kind;
+  normalize(r, *obj);
   auto rev = s.update(key(r, ns, name), dump_json(*obj), expected);
   if (!rev && rev.error().code == Errc::kConflict) {
     return status(ex, 409, "Conflict",
@@ -242,6 +256,89 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   if (!rev) return rev.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, rev.error());
   meta["resourceVersion"] = std::to_string(*rev);
   ex.reply_json(200, *obj);
+}
+
+// Strategic merge patch for the types served so far, which have no list merge keys: a JSON
+// merge patch (RFC 7386) plus the `$patch: replace|delete` directives on maps
+// (apimachinery strategicpatch). Lists are replaced, as they are for such types.
+Result<Json> strategic_merge(const Json& target, const Json& patch) {
+  if (!patch.is_object()) return patch;
+  if (patch.value("$patch", "") == "replace") {
+    Json out = patch;
+    out.erase("$patch");
+    return out;
+  }
+  if (patch.value("$patch", "") == "delete") return Json();
+  Json out = target.is_object() ? target : Json::object();
+  for (auto& [k, v] : patch.items()) {
+    if (k == "$patch" || k.starts_with("$setElementOrder/") || k == "$retainKeys") continue;
+    if (v.is_null()) {
+      out.erase(k);
+    } else if (v.is_object()) {
+      BERTH_ASSIGN_OR_RETURN(Json merged, strategic_merge(out.value(k, Json()), v));
+      if (merged.is_null()) {
+        out.erase(k);
+      } else {
+        out[k] = merged;
+      }
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+// PATCH with the content types kubectl sends: application/json-patch+json (RFC 6902),
+// application/merge-patch+json (RFC 7386), application/strategic-merge-patch+json; applied
+// to the current object and stored with compare-and-swap on its revision (retried on a race).
+void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
+  auto body = ex.body();
+  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto p = parse_json(*body, "patch");
+  if (!p) return status(ex, 400, "BadRequest", p.error().message);
+  std::string type = ex.header("Content-Type");
+  type = type.substr(0, type.find(';'));
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto cur = s.get(key(r, ns, name));
+    if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
+    Json obj = served(*cur);
+    Json next;
+    try {
+      if (type == "application/json-patch+json") {
+        next = obj.patch(*p);
+      } else if (type == "application/merge-patch+json") {
+        next = obj;
+        next.merge_patch(*p);
+      } else if (type == "application/strategic-merge-patch+json") {
+        auto merged = strategic_merge(obj, *p);
+        if (!merged) return status(ex, 422, "Invalid", merged.error().message);
+        next = *merged;
+      } else {
+        return status(ex, 415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted "
+                                                        "media types include: application/json-patch+json, "
+                                                        "application/merge-patch+json, application/strategic-merge-patch+json");
+      }
+    } catch (const Json::exception& e) {
+      return status(ex, 422, "Invalid", std::string("the patch could not be applied: ") + e.what());
+    }
+    if (!next.is_object() || !next["metadata"].is_object() || next["metadata"].value("name", "") != name) {
+      return status(ex, 422, "Invalid", r.kind + " \"" + name + "\" is invalid: metadata.name: the patch may not change the name");
+    }
+    // What the server owns stays as it was.
+    for (auto* k : {"uid", "creationTimestamp", "namespace"}) {
+      if (obj["metadata"].contains(k)) next["metadata"][k] = obj["metadata"][k];
+    }
+    next["metadata"].erase("resourceVersion");
+    next["apiVersion"] = "v1";
+    next["kind"] = r.kind;
+    normalize(r, next);
+    auto rev = s.update(key(r, ns, name), dump_json(next), cur->mod_revision);
+    if (!rev && rev.error().code == Errc::kConflict) continue;  // changed meanwhile: patch again
+    if (!rev) return store_error(ex, rev.error());
+    next["metadata"]["resourceVersion"] = std::to_string(*rev);
+    return ex.reply_json(200, next);
+  }
+  status(ex, 409, "Conflict", "Operation cannot be fulfilled on " + r.name + " \"" + name + "\": too many concurrent changes");
 }
 
 void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
@@ -266,7 +363,7 @@ Json discovery_v1() {
                     {"singularName", r.singular},
                     {"namespaced", r.namespaced},
                     {"kind", r.kind},
-                    {"verbs", {"create", "delete", "get", "list", "update", "watch"}},
+                    {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}},
                     {"shortNames", r.short_names}});
   }
   return {{"kind", "APIResourceList"}, {"groupVersion", "v1"}, {"resources", list}};
@@ -295,6 +392,29 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
   router.add("GET", "/apis", [](Exchange& ex) {
     ex.reply_json(200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", Json::array()}});
   });
+  // OpenAPI v3 discovery: its presence tells kubectl (1.26+) that the server does field
+  // validation (fieldValidation=Strict), so it skips client-side validation. The per-group
+  // documents carry no schemas yet (kubectl explain needs them).
+  router.add("GET", "/openapi/v3", [](Exchange& ex) {
+    ex.reply_json(200, {{"paths", {{"api/v1", {{"serverRelativeURL", "/openapi/v3/api/v1?hash=berth1"}}}}}});
+  });
+  router.add("GET", "/openapi/v3/api/v1", [](Exchange& ex) {
+    // Each type's PATCH operation names its GVK and the fieldValidation parameter, which is
+    // what kubectl's query-parameter verifier looks for.
+    Json paths = Json::object();
+    for (auto& r : resources()) {
+      std::string path = r.namespaced ? "/api/v1/namespaces/{namespace}/" + r.name + "/{name}" : "/api/v1/" + r.name + "/{name}";
+      Json param = {{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}};
+      Json op = {{"x-kubernetes-group-version-kind", {{"group", ""}, {"version", "v1"}, {"kind", r.kind}}},
+                 {"parameters", Json::array({param})},
+                 {"responses", {{"200", {{"description", "OK"}}}}}};
+      paths[path] = {{"patch", op}};
+    }
+    ex.reply_json(200, {{"openapi", "3.0.0"},
+                        {"info", {{"title", "Kubernetes"}, {"version", "v1.31.0"}}},
+                        {"paths", paths},
+                        {"components", {{"schemas", Json::object()}}}});
+  });
   router.add("GET", "/(?:healthz|readyz|livez)", [](Exchange& ex) { ex.reply(200, "ok", "text/plain"); });
 
   // Cluster-wide collections (namespaces; every namespace's configmaps, secrets).
@@ -310,9 +430,10 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     const std::string& name = ex.params()[0];
     if (ex.method() == "GET") return get_one(ex, s, r, "", name);
     if (ex.method() == "PUT") return update(ex, s, r, "", name);
+    if (ex.method() == "PATCH") return patch(ex, s, r, "", name);
     remove(ex, s, r, "", name);
   };
-  for (auto* m : {"GET", "PUT", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)", ns_one);
+  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)", ns_one);
   // Namespaced collections and objects.
   auto collection = [&s](Exchange& ex) {
     const Resource* r = find_resource(ex.params()[1]);
@@ -327,9 +448,10 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     const std::string &ns = ex.params()[0], &name = ex.params()[2];
     if (ex.method() == "GET") return get_one(ex, s, *r, ns, name);
     if (ex.method() == "PUT") return update(ex, s, *r, ns, name);
+    if (ex.method() == "PATCH") return patch(ex, s, *r, ns, name);
     remove(ex, s, *r, ns, name);
   };
-  for (auto* m : {"GET", "PUT", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)", object);
+  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)", object);
   return {};
 }
 
