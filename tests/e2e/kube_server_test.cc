@@ -82,7 +82,11 @@ TEST_F(KubeServerTest, KubectlCreatesReadsReplacesAndDeletes) {
   server_.stop();
   start();
   EXPECT_EQ(kubectl("get cm app -n team-a -o jsonpath='{.data.color}'").out, "green");
-  ASSERT_EQ(kubectl("delete namespace team-a").status, 0);
+  ASSERT_EQ(kubectl("delete namespace team-a --wait=false").status, 0);
+  EXPECT_EQ(kubectl("get ns team-a -o jsonpath='{.status.phase}'").out, "Terminating");
+  EXPECT_NE(kubectl("create configmap late -n team-a").err.find("because it is being terminated"), std::string::npos);
+  for (int i = 0; i < 100 && kubectl("get ns team-a").status == 0; ++i) usleep(100000);
+  EXPECT_NE(kubectl("get ns team-a").status, 0);
   EXPECT_EQ(kubectl("get cm,secrets -A -o name").out, "");
 }
 
@@ -112,6 +116,72 @@ TEST_F(KubeServerTest, ApplyLabelAnnotateAndPatch) {
   EXPECT_NE(kubectl("patch cm settings --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/nope\"}]'").status, 0);
   ASSERT_EQ(kubectl("delete -f " + file).status, 0);
   EXPECT_EQ(kubectl("get cm,secrets -o name").out, "");
+}
+
+TEST_F(KubeServerTest, AnAppManifestAcrossApiGroupsAppliesAndDeletes) {
+  std::string file = dir_ + "/shop.yaml";
+  std::ofstream(file) << R"(apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-config, namespace: shop}
+data: {GREETING: hello}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-secret, namespace: shop}
+stringData: {token: abc}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: webapp:latest, ports: [{containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  rules:
+  - host: shop.local
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 5
+)";
+  auto applied = kubectl("apply -f " + file);
+  ASSERT_EQ(applied.status, 0) << applied.err;
+  EXPECT_NE(applied.out.find("deployment.apps/web created"), std::string::npos) << applied.out;
+  EXPECT_NE(applied.out.find("ingress.networking.k8s.io/web created"), std::string::npos);
+  EXPECT_NE(applied.out.find("horizontalpodautoscaler.autoscaling/web created"), std::string::npos);
+  EXPECT_EQ(kubectl("get all -n shop -o name").out,
+            "service/web\ndeployment.apps/web\nhorizontalpodautoscaler.autoscaling/web\n");
+  ASSERT_EQ(sh("sed -i 's/replicas: 2/replicas: 3/' " + file).status, 0);
+  EXPECT_NE(kubectl("apply -f " + file).out.find("deployment.apps/web configured"), std::string::npos);
+  EXPECT_EQ(kubectl("get deploy web -n shop -o jsonpath='{.spec.replicas}'").out, "3");
+  EXPECT_NE(kubectl("api-resources --api-group=apps -o name").out.find("deployments.apps\n"), std::string::npos);
+  auto deleted = kubectl("delete -f " + file);
+  EXPECT_EQ(deleted.status, 0) << deleted.err;
 }
 
 TEST_F(KubeServerTest, WatchSeesAddsChangesAndDeletes) {

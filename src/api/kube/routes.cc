@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <regex>
+#include <set>
+#include <thread>
 
 #include "common/strings.h"
 #include "common/time.h"
@@ -10,25 +12,68 @@ namespace berth::api::kube {
 namespace {
 
 struct Resource {
-  std::string name, kind, singular;
+  std::string group, version, name, kind, singular;
   bool namespaced;
   std::vector<std::string> short_names;
+  std::string api_version() const { return group.empty() ? version : group + "/" + version; }
 };
 
+// The types served, stored as given (their controllers, defaulting and per-type validation
+// come with the cluster issues). Resource names are unique across groups here, so a type's
+// key needs no group.
 const std::vector<Resource>& resources() {
   static const std::vector<Resource> k = {
-      {"namespaces", "Namespace", "namespace", false, {"ns"}},
-      {"configmaps", "ConfigMap", "configmap", true, {"cm"}},
-      {"secrets", "Secret", "secret", true, {}},
+      {"", "v1", "namespaces", "Namespace", "namespace", false, {"ns"}},
+      {"", "v1", "configmaps", "ConfigMap", "configmap", true, {"cm"}},
+      {"", "v1", "secrets", "Secret", "secret", true, {}},
+      {"", "v1", "services", "Service", "service", true, {"svc"}},
+      {"", "v1", "endpoints", "Endpoints", "endpoints", true, {"ep"}},
+      {"", "v1", "pods", "Pod", "pod", true, {"po"}},
+      {"", "v1", "serviceaccounts", "ServiceAccount", "serviceaccount", true, {"sa"}},
+      {"", "v1", "events", "Event", "event", true, {"ev"}},
+      {"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", "persistentvolumeclaim", true, {"pvc"}},
+      {"", "v1", "persistentvolumes", "PersistentVolume", "persistentvolume", false, {"pv"}},
+      {"", "v1", "nodes", "Node", "node", false, {"no"}},
+      {"", "v1", "resourcequotas", "ResourceQuota", "resourcequota", true, {"quota"}},
+      {"", "v1", "limitranges", "LimitRange", "limitrange", true, {"limits"}},
+      {"apps", "v1", "deployments", "Deployment", "deployment", true, {"deploy"}},
+      {"apps", "v1", "replicasets", "ReplicaSet", "replicaset", true, {"rs"}},
+      {"apps", "v1", "statefulsets", "StatefulSet", "statefulset", true, {"sts"}},
+      {"apps", "v1", "daemonsets", "DaemonSet", "daemonset", true, {"ds"}},
+      {"apps", "v1", "controllerrevisions", "ControllerRevision", "controllerrevision", true, {}},
+      {"batch", "v1", "jobs", "Job", "job", true, {}},
+      {"batch", "v1", "cronjobs", "CronJob", "cronjob", true, {"cj"}},
+      {"autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", "horizontalpodautoscaler", true, {"hpa"}},
+      {"networking.k8s.io", "v1", "ingresses", "Ingress", "ingress", true, {"ing"}},
+      {"networking.k8s.io", "v1", "ingressclasses", "IngressClass", "ingressclass", false, {}},
+      {"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", "networkpolicy", true, {"netpol"}},
+      {"policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", "poddisruptionbudget", true, {"pdb"}},
+      {"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", "endpointslice", true, {}},
+      {"coordination.k8s.io", "v1", "leases", "Lease", "lease", true, {}},
+      {"rbac.authorization.k8s.io", "v1", "roles", "Role", "role", true, {}},
+      {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", "rolebinding", true, {}},
+      {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", "clusterrole", false, {}},
+      {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", "clusterrolebinding", false, {}},
   };
   return k;
 }
 
-const Resource* find_resource(const std::string& name) {
+const Resource* find_resource(const std::string& group, const std::string& version, const std::string& name) {
   for (auto& r : resources()) {
-    if (r.name == name) return &r;
+    if (r.group == group && r.version == version && r.name == name) return &r;
   }
   return nullptr;
+}
+const Resource* find_resource(const std::string& name) { return find_resource("", "v1", name); }
+
+// The group/versions served, in discovery order.
+std::vector<std::pair<std::string, std::string>> group_versions() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& r : resources()) {
+    std::pair<std::string, std::string> gv{r.group, r.version};
+    if (!r.group.empty() && std::find(out.begin(), out.end(), gv) == out.end()) out.push_back(gv);
+  }
+  return out;
 }
 
 // A metav1.Status failure (apimachinery pkg/api/errors).
@@ -167,7 +212,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   if (l->more) {
     meta["continue"] = str::base64_encode(std::to_string(l->revision) + ":" + l->items.back().key);
   }
-  ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", "v1"}, {"metadata", meta}, {"items", items}});
+  ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta}, {"items", items}});
 }
 
 void create(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
@@ -191,8 +236,13 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     if (meta.contains("namespace") && meta.value("namespace", "") != ns) {
       return status(ex, 400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
     }
-    if (!s.get("/registry/namespaces/" + ns)) {
+    auto nsobj = s.get("/registry/namespaces/" + ns);
+    if (!nsobj) {
       return status(ex, 404, "NotFound", "namespaces \"" + ns + "\" not found", {{"name", ns}, {"kind", "namespaces"}});
+    }
+    if (nsobj->value.find("\"Terminating\"") != std::string::npos) {
+      return status(ex, 403, "Forbidden", r.name + " \"" + name + "\" is forbidden: unable to create new content in namespace " +
+                                              ns + " because it is being terminated");
     }
     meta["namespace"] = ns;
   }
@@ -200,7 +250,7 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   meta["uid"] = uuid();
   meta["creationTimestamp"] = rfc3339(::time(nullptr), 0).substr(0, 19) + "Z";
   meta.erase("resourceVersion");
-  (*obj)["apiVersion"] = "v1";
+  (*obj)["apiVersion"] = r.api_version();
   (*obj)["kind"] = r.kind;
   if (r.name == "namespaces") {
     (*obj)["spec"] = {{"finalizers", {"kubernetes"}}};
@@ -243,7 +293,7 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     if (old["metadata"].contains(k)) meta[k] = old["metadata"][k];
   }
   meta.erase("resourceVersion");
-  (*obj)["apiVersion"] = "v1";
+  (*obj)["apiVersion"] = r.api_version();
   (*obj)["kind"] = r.kind;
   normalize(r, *obj);
   auto rev = s.update(key(r, ns, name), dump_json(*obj), expected);
@@ -329,7 +379,7 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
       if (obj["metadata"].contains(k)) next["metadata"][k] = obj["metadata"][k];
     }
     next["metadata"].erase("resourceVersion");
-    next["apiVersion"] = "v1";
+    next["apiVersion"] = r.api_version();
     next["kind"] = r.kind;
     normalize(r, next);
     auto rev = s.update(key(r, ns, name), dump_json(next), cur->mod_revision);
@@ -341,32 +391,58 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
   status(ex, 409, "Conflict", "Operation cannot be fulfilled on " + r.name + " \"" + name + "\": too many concurrent changes");
 }
 
+// The namespace controller's work: everything in the namespace, then the namespace.
+void finalize_namespace(store::Store& s, const std::string& name) {
+  for (auto& other : resources()) {
+    if (!other.namespaced) continue;
+    auto l = s.list("/registry/" + other.name + "/" + name + "/", {});
+    if (!l) continue;
+    for (auto& kv : l->items) (void)s.remove(kv.key, 0);
+  }
+  (void)s.remove("/registry/namespaces/" + name, 0);
+}
+
 void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
   if (r.name == "namespaces") {
-    // Everything in the namespace goes with it (the namespace controller's work, done at once).
-    for (auto& other : resources()) {
-      if (!other.namespaced) continue;
-      auto l = s.list("/registry/" + other.name + "/" + name + "/", {});
-      if (!l) return store_error(ex, l.error());
-      for (auto& kv : l->items) (void)s.remove(kv.key, 0);
+    // As on Kubernetes the namespace turns Terminating at once (no new content) and goes with
+    // its content a little later, so a `kubectl delete -f` that names both still finds both.
+    auto cur = s.get(key(r, "", name));
+    if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
+    Json obj = parse_json(cur->value, "namespace").value_or(Json::object());
+    if (obj.value("status", Json::object()).value("phase", "") != "Terminating") {
+      obj["status"]["phase"] = "Terminating";
+      obj["metadata"]["deletionTimestamp"] = rfc3339(::time(nullptr), 0).substr(0, 19) + "Z";
+      auto rev = s.update(cur->key, dump_json(obj), cur->mod_revision);
+      if (!rev) return store_error(ex, rev.error());
+      obj["metadata"]["resourceVersion"] = std::to_string(*rev);
+      std::thread([&s, name] {
+        std::this_thread::sleep_for(std::chrono::seconds(2));
+        finalize_namespace(s, name);
+      }).detach();
     }
+    return ex.reply_json(200, obj);
   }
   auto gone = s.remove(key(r, ns, name), 0);
   if (!gone) return gone.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, gone.error());
   ex.reply_json(200, served(*gone));
 }
 
-Json discovery_v1() {
+Json discovery(const std::string& group, const std::string& version) {
   Json list = Json::array();
   for (auto& r : resources()) {
+    if (r.group != group || r.version != version) continue;
     list.push_back({{"name", r.name},
                     {"singularName", r.singular},
                     {"namespaced", r.namespaced},
                     {"kind", r.kind},
                     {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}},
                     {"shortNames", r.short_names}});
+    static const std::set<std::string> kAll = {"pods", "services", "deployments", "replicasets", "statefulsets",
+                                               "daemonsets", "jobs", "cronjobs", "horizontalpodautoscalers"};
+    if (kAll.count(r.name)) list.back()["categories"] = {"all"};
   }
-  return {{"kind", "APIResourceList"}, {"groupVersion", "v1"}, {"resources", list}};
+  return {{"kind", "APIResourceList"}, {"apiVersion", "v1"}, {"groupVersion", group.empty() ? version : group + "/" + version},
+          {"resources", list}};
 }
 
 }  // namespace
@@ -388,28 +464,57 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     ex.reply_json(200, {{"kind", "APIVersions"}, {"versions", {"v1"}},
                         {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", ""}}}}});
   });
-  router.add("GET", "/api/v1", [](Exchange& ex) { ex.reply_json(200, discovery_v1()); });
-  router.add("GET", "/apis", [](Exchange& ex) {
-    ex.reply_json(200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", Json::array()}});
+  router.add("GET", "/api/v1", [](Exchange& ex) { ex.reply_json(200, discovery("", "v1")); });
+  auto api_group = [](const std::string& group, const std::string& version) {
+    Json gv = {{"groupVersion", group + "/" + version}, {"version", version}};
+    return Json{{"name", group}, {"versions", Json::array({gv})}, {"preferredVersion", gv}};
+  };
+  router.add("GET", "/apis", [api_group](Exchange& ex) {
+    Json groups = Json::array();
+    for (auto& [g, v] : group_versions()) groups.push_back(api_group(g, v));
+    ex.reply_json(200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
+  });
+  router.add("GET", "/apis/([^/]+)", [api_group](Exchange& ex) {
+    for (auto& [g, v] : group_versions()) {
+      if (g != ex.params()[0]) continue;
+      Json out = api_group(g, v);
+      out["kind"] = "APIGroup";
+      out["apiVersion"] = "v1";
+      return ex.reply_json(200, out);
+    }
+    status(ex, 404, "NotFound", "the server could not find the requested resource");
+  });
+  router.add("GET", "/apis/([^/]+)/([^/]+)", [](Exchange& ex) {
+    Json d = discovery(ex.params()[0], ex.params()[1]);
+    if (d["resources"].empty()) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+    ex.reply_json(200, d);
   });
   // OpenAPI v3 discovery: its presence tells kubectl (1.26+) that the server does field
   // validation (fieldValidation=Strict), so it skips client-side validation. The per-group
   // documents carry no schemas yet (kubectl explain needs them).
   router.add("GET", "/openapi/v3", [](Exchange& ex) {
-    ex.reply_json(200, {{"paths", {{"api/v1", {{"serverRelativeURL", "/openapi/v3/api/v1?hash=berth1"}}}}}});
+    Json paths = {{"api/v1", {{"serverRelativeURL", "/openapi/v3/api/v1?hash=berth1"}}}};
+    for (auto& [g, v] : group_versions()) {
+      paths["apis/" + g + "/" + v] = {{"serverRelativeURL", "/openapi/v3/apis/" + g + "/" + v + "?hash=berth1"}};
+    }
+    ex.reply_json(200, {{"paths", paths}});
   });
-  router.add("GET", "/openapi/v3/api/v1", [](Exchange& ex) {
+  router.add("GET", "/openapi/v3/(api/v1|apis/[^/]+/[^/]+)", [](Exchange& ex) {
     // Each type's PATCH operation names its GVK and the fieldValidation parameter, which is
     // what kubectl's query-parameter verifier looks for.
+    std::string gv = ex.params()[0];
     Json paths = Json::object();
     for (auto& r : resources()) {
-      std::string path = r.namespaced ? "/api/v1/namespaces/{namespace}/" + r.name + "/{name}" : "/api/v1/" + r.name + "/{name}";
+      if ((r.group.empty() ? "api/v1" : "apis/" + r.api_version()) != gv) continue;
+      std::string base = "/" + gv + "/";
+      std::string path = r.namespaced ? base + "namespaces/{namespace}/" + r.name + "/{name}" : base + r.name + "/{name}";
       Json param = {{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}};
-      Json op = {{"x-kubernetes-group-version-kind", {{"group", ""}, {"version", "v1"}, {"kind", r.kind}}},
+      Json op = {{"x-kubernetes-group-version-kind", {{"group", r.group}, {"version", r.version}, {"kind", r.kind}}},
                  {"parameters", Json::array({param})},
                  {"responses", {{"200", {{"description", "OK"}}}}}};
       paths[path] = {{"patch", op}};
     }
+    if (paths.empty()) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     ex.reply_json(200, {{"openapi", "3.0.0"},
                         {"info", {{"title", "Kubernetes"}, {"version", "v1.31.0"}}},
                         {"paths", paths},
@@ -423,17 +528,23 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     list(ex, s, *r, "");
   });
-  router.add("POST", "/api/v1/namespaces", [&s](Exchange& ex) { create(ex, s, *find_resource("namespaces"), ""); });
-  // One namespace.
-  auto ns_one = [&s](Exchange& ex) {
-    const Resource& r = *find_resource("namespaces");
-    const std::string& name = ex.params()[0];
-    if (ex.method() == "GET") return get_one(ex, s, r, "", name);
-    if (ex.method() == "PUT") return update(ex, s, r, "", name);
-    if (ex.method() == "PATCH") return patch(ex, s, r, "", name);
-    remove(ex, s, r, "", name);
+  router.add("POST", "/api/v1/([a-z]+)", [&s](Exchange& ex) {
+    const Resource* r = find_resource(ex.params()[0]);
+    if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+    if (r->namespaced) return status(ex, 405, "MethodNotAllowed", "create needs a namespace");
+    create(ex, s, *r, "");
+  });
+  // One cluster-scoped object (a namespace, node, persistent volume).
+  auto cluster_one = [&s](Exchange& ex) {
+    const Resource* r = find_resource(ex.params()[0]);
+    if (!r || r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+    const std::string& name = ex.params()[1];
+    if (ex.method() == "GET") return get_one(ex, s, *r, "", name);
+    if (ex.method() == "PUT") return update(ex, s, *r, "", name);
+    if (ex.method() == "PATCH") return patch(ex, s, *r, "", name);
+    remove(ex, s, *r, "", name);
   };
-  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)", ns_one);
+  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) router.add(m, "/api/v1/([a-z]+)/([^/]+)", cluster_one);
   // Namespaced collections and objects.
   auto collection = [&s](Exchange& ex) {
     const Resource* r = find_resource(ex.params()[1]);
@@ -452,6 +563,37 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     remove(ex, s, *r, ns, name);
   };
   for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)", object);
+  // Named groups: /apis/<group>/<version>/[namespaces/<ns>/]<resource>[/<name>].
+  auto group_handler = [&s](bool namespaced_path, bool one) {
+    return [&s, namespaced_path, one](Exchange& ex) {
+      const auto& p = ex.params();
+      const Resource* r = find_resource(p[0], p[1], p[namespaced_path ? 3 : 2]);
+      if (!r || (namespaced_path && !r->namespaced) || (one && !namespaced_path && r->namespaced)) {
+        return status(ex, 404, "NotFound", "the server could not find the requested resource");
+      }
+      std::string ns = namespaced_path ? p[2] : "";
+      if (!one) {
+        if (ex.method() == "POST") {
+          if (r->namespaced && !namespaced_path) return status(ex, 405, "MethodNotAllowed", "create needs a namespace");
+          return create(ex, s, *r, ns);
+        }
+        return list(ex, s, *r, ns);
+      }
+      const std::string& name = p[namespaced_path ? 4 : 3];
+      if (ex.method() == "GET") return get_one(ex, s, *r, ns, name);
+      if (ex.method() == "PUT") return update(ex, s, *r, ns, name);
+      if (ex.method() == "PATCH") return patch(ex, s, *r, ns, name);
+      remove(ex, s, *r, ns, name);
+    };
+  };
+  for (auto* m : {"GET", "POST"}) {
+    router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)", group_handler(true, false));
+    router.add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)", group_handler(false, false));
+  }
+  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) {
+    router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)", group_handler(true, true));
+    router.add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)/([^/]+)", group_handler(false, true));
+  }
   return {};
 }
 
