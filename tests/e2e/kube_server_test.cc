@@ -198,6 +198,31 @@ TEST_F(KubeServerTest, WatchSeesAddsChangesAndDeletes) {
   sh("pkill -f 'cache-dir " + dir_ + "/cache get cm -w'");
 }
 
+TEST_F(KubeServerTest, PythonClientListsAndWatchesPods) {
+  if (sh("/usr/bin/python3 -c 'import kubernetes'").status != 0) GTEST_SKIP() << "python3-kubernetes is not installed";
+  for (auto* name : {"one", "two"}) {
+    ASSERT_EQ(kubectl(std::string("run ") + name + " --image=busybox --restart=Never -- sleep 1").status, 0);
+  }
+  std::string script = dir_ + "/pods.py";
+  std::ofstream(script) << R"(import sys, threading, subprocess
+from kubernetes import client, config, watch
+config.load_kube_config(config_file=sys.argv[1])
+v1 = client.CoreV1Api()
+pods = v1.list_namespaced_pod("default")
+print("list", sorted(p.metadata.name for p in pods.items), pods.items[0].spec.containers[0].image)
+w = watch.Watch()
+threading.Timer(1.0, lambda: subprocess.run(sys.argv[2:], check=True, capture_output=True)).start()
+for event in w.stream(v1.list_namespaced_pod, "default", resource_version=pods.metadata.resource_version,
+                      timeout_seconds=10):
+    print("watch", event["type"], event["object"].metadata.name)
+    w.stop()
+)";
+  auto out = sh("timeout 30 /usr/bin/python3 " + script + " " + dir_ + "/kubeconfig kubectl --kubeconfig " + dir_ +
+                "/kubeconfig --cache-dir " + dir_ + "/cache run three --image=busybox --restart=Never");
+  EXPECT_EQ(out.status, 0) << out.err;
+  EXPECT_EQ(out.out, "list ['one', 'two'] busybox\nwatch ADDED three\n") << out.err;
+}
+
 TEST_F(KubeServerTest, ClientsWithoutTheClusterCertificateAreRefused) {
   auto anonymous = sh("curl -sk --max-time 5 https://127.0.0.1:" + std::to_string(port_) + "/api");
   EXPECT_NE(anonymous.status, 0);

@@ -166,7 +166,8 @@ void normalize(const Resource& r, Json& obj) {
 void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
   std::string prefix = "/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : "");
   std::string selector = ex.query("labelSelector");
-  if (ex.query("watch") == "1" || ex.query("watch") == "true") {
+  // watch=1, true or True (Go's strconv.ParseBool, as the API server reads it).
+  if (std::string wq = str::to_lower(ex.query("watch")); wq == "1" || wq == "true" || wq == "t") {
     int64_t from = str::parse_int(ex.query("resourceVersion", "0")).value_or(0);
     auto w = s.watch(prefix, from);
     if (!w) return store_error(ex, w.error());
