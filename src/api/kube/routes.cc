@@ -392,6 +392,65 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
   status(ex, 409, "Conflict", "Operation cannot be fulfilled on " + r.name + " \"" + name + "\": too many concurrent changes");
 }
 
+// The scale subresource of deployments, replicasets and statefulsets (autoscaling/v1 Scale):
+// GET shows spec.replicas; PUT and PATCH (merge or strategic) set it on the object, with
+// compare-and-swap on its revision (what `kubectl scale` and an HPA use).
+void scale(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
+  if (r.name != "deployments" && r.name != "replicasets" && r.name != "statefulsets") {
+    return status(ex, 404, "NotFound", "the server could not find the requested resource");
+  }
+  std::string body_text;
+  if (ex.method() != "GET") {
+    auto body = ex.body();
+    if (!body) return status(ex, 400, "BadRequest", body.error().message);
+    body_text = *body;
+  }
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto cur = s.get(key(r, ns, name));
+    if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
+    Json obj = served(*cur);
+    Json meta = obj["metadata"];
+    Json selector = obj.value("spec", Json::object()).value("selector", Json::object()).value("matchLabels", Json::object());
+    std::string sel;
+    for (auto& [k, v] : selector.items()) sel += (sel.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : "");
+    Json sc = {{"apiVersion", "autoscaling/v1"}, {"kind", "Scale"},
+               {"metadata", {{"name", name}, {"namespace", ns}, {"uid", meta.value("uid", "")},
+                             {"resourceVersion", meta.value("resourceVersion", "")},
+                             {"creationTimestamp", meta.value("creationTimestamp", "")}}},
+               {"spec", {{"replicas", obj.value("spec", Json::object()).value("replicas", 1)}}},
+               {"status", {{"replicas", obj.value("status", Json::object()).value("replicas", 0)}, {"selector", sel}}}};
+    if (ex.method() == "GET") return ex.reply_json(200, sc);
+    auto in = parse_json(body_text, "scale");
+    if (!in || !in->is_object()) return status(ex, 400, "BadRequest", "the body is not a JSON object");
+    Json next = sc;
+    if (ex.method() == "PUT") {
+      next = *in;
+    } else {
+      next.merge_patch(*in);
+    }
+    Json spec = next.value("spec", Json::object());
+    Json replicas = spec.is_object() ? spec.value("replicas", Json()) : Json();
+    if (!replicas.is_number_integer() || replicas.get<int64_t>() < 0) {
+      return status(ex, 422, "Invalid", "Scale.autoscaling \"" + name + "\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0");
+    }
+    int64_t expected = ex.method() == "PUT" ? str::parse_int(next["metadata"].value("resourceVersion", "0")).value_or(0)
+                                            : cur->mod_revision;
+    obj["spec"]["replicas"] = replicas;
+    obj["metadata"].erase("resourceVersion");
+    auto rev = s.update(key(r, ns, name), dump_json(obj), expected ? expected : cur->mod_revision);
+    if (!rev && rev.error().code == Errc::kConflict && ex.method() == "PATCH") continue;
+    if (!rev && rev.error().code == Errc::kConflict) {
+      return status(ex, 409, "Conflict", "Operation cannot be fulfilled on " + r.name + ".apps \"" + name +
+                                             "\": the object has been modified; please apply your changes to the latest version and try again");
+    }
+    if (!rev) return store_error(ex, rev.error());
+    sc["spec"]["replicas"] = replicas;
+    sc["metadata"]["resourceVersion"] = std::to_string(*rev);
+    return ex.reply_json(200, sc);
+  }
+  status(ex, 409, "Conflict", "too many concurrent changes to " + name);
+}
+
 // The namespace controller's work: everything in the namespace, then the namespace.
 void finalize_namespace(store::Store& s, const std::string& name) {
   for (auto& other : resources()) {
@@ -430,6 +489,7 @@ void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string&
 
 Json discovery(const std::string& group, const std::string& version) {
   Json list = Json::array();
+  Json scale_entries = Json::array();
   for (auto& r : resources()) {
     if (r.group != group || r.version != version) continue;
     list.push_back({{"name", r.name},
@@ -441,7 +501,13 @@ Json discovery(const std::string& group, const std::string& version) {
     static const std::set<std::string> kAll = {"pods", "services", "deployments", "replicasets", "statefulsets",
                                                "daemonsets", "jobs", "cronjobs", "horizontalpodautoscalers"};
     if (kAll.count(r.name)) list.back()["categories"] = {"all"};
+    if (r.name == "deployments" || r.name == "replicasets" || r.name == "statefulsets") {
+      scale_entries.push_back({{"name", r.name + "/scale"}, {"singularName", ""}, {"namespaced", true},
+                               {"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"},
+                               {"verbs", {"get", "patch", "update"}}});
+    }
   }
+  for (auto& e : scale_entries) list.push_back(e);
   return {{"kind", "APIResourceList"}, {"apiVersion", "v1"}, {"groupVersion", group.empty() ? version : group + "/" + version},
           {"resources", list}};
 }
@@ -590,6 +656,14 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
   for (auto* m : {"GET", "POST"}) {
     router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)", group_handler(true, false));
     router.add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)", group_handler(false, false));
+  }
+  for (auto* m : {"GET", "PUT", "PATCH"}) {
+    router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)/scale", [&s](Exchange& ex) {
+      const auto& p = ex.params();
+      const Resource* r = find_resource(p[0], p[1], p[3]);
+      if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+      scale(ex, s, *r, p[2], p[4]);
+    });
   }
   for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) {
     router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)", group_handler(true, true));
