@@ -179,6 +179,8 @@ spec:
   ASSERT_EQ(sh("sed -i 's/replicas: 2/replicas: 3/' " + file).status, 0);
   EXPECT_NE(kubectl("apply -f " + file).out.find("deployment.apps/web configured"), std::string::npos);
   EXPECT_EQ(kubectl("get deploy web -n shop -o jsonpath='{.spec.replicas}'").out, "3");
+  ASSERT_EQ(kubectl("scale deployment web -n shop --replicas=5").status, 0);  // the scale subresource
+  EXPECT_EQ(kubectl("get deploy web -n shop -o jsonpath='{.spec.replicas}'").out, "5");
   EXPECT_NE(kubectl("api-resources --api-group=apps -o name").out.find("deployments.apps\n"), std::string::npos);
   auto deleted = kubectl("delete -f " + file);
   EXPECT_EQ(deleted.status, 0) << deleted.err;
