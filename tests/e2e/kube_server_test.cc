@@ -85,7 +85,7 @@ TEST_F(KubeServerTest, KubectlCreatesReadsReplacesAndDeletes) {
   ASSERT_EQ(kubectl("delete namespace team-a --wait=false").status, 0);
   EXPECT_EQ(kubectl("get ns team-a -o jsonpath='{.status.phase}'").out, "Terminating");
   EXPECT_NE(kubectl("create configmap late -n team-a").err.find("because it is being terminated"), std::string::npos);
-  for (int i = 0; i < 100 && kubectl("get ns team-a").status == 0; ++i) usleep(100000);
+  for (int i = 0; i < 200 && kubectl("get ns team-a").status == 0; ++i) usleep(100000);
   EXPECT_NE(kubectl("get ns team-a").status, 0);
   EXPECT_EQ(kubectl("get cm,secrets -A -o name").out, "");
 }

@@ -476,7 +476,7 @@ void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string&
       if (!rev) return store_error(ex, rev.error());
       obj["metadata"]["resourceVersion"] = std::to_string(*rev);
       std::thread([&s, name] {
-        std::this_thread::sleep_for(std::chrono::seconds(2));
+        std::this_thread::sleep_for(std::chrono::seconds(5));
         finalize_namespace(s, name);
       }).detach();
     }
