@@ -376,7 +376,10 @@ int compose_main(int argc, char** argv) {
       sigemptyset(&set);
       sigaddset(&set, SIGINT);
       sigaddset(&set, SIGTERM);
+      // Taken even when started with SIGINT ignored (a shell's `up &`), as Go's signal.Notify
+      // makes docker compose do: an ignored signal would never reach sigwait.
       ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      ::signal(SIGINT, SIG_DFL);
       std::atomic<bool> done{false};
       std::thread logs([&] {
         LogsFlags f;
@@ -387,12 +390,14 @@ int compose_main(int argc, char** argv) {
       });
       int sig = 0;
       ::sigwait(&set, &sig);
-      if (!done) {
+      bool interrupted = !done;
+      if (interrupted) {
         std::fprintf(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
         (void)r.stop(up_o->services);
       }
       logs.join();
-      return 0;
+      // Interrupted by the user: 130, as docker compose exits (a shell's code for SIGINT).
+      return interrupted && sig == SIGINT ? 130 : 0;
     });
   });
   auto* create = app.add_subcommand("create", "create containers without starting them");
@@ -426,7 +431,7 @@ int compose_main(int argc, char** argv) {
   ps->add_flag("--services", ps_services_only, "only service names");
   ps->add_option("--format", ps_format, "table, json or a Go template");
   ps->callback([&] {
-    rc = with_project(g, {}, [&](auto&, auto&, compose::Runner& r) {
+    rc = with_project(g, ps_services, [&](auto&, auto&, compose::Runner& r) {
       auto cs = r.containers(ps_services, ps_all);
       if (!cs) return fail(cs.error());
       return print_ps(*cs, ps_format, ps_quiet, ps_services_only);
@@ -446,7 +451,7 @@ int compose_main(int argc, char** argv) {
   logs->add_option("--since", lf.since, "since a timestamp or a relative time (42m)");
   logs->add_option("--until", lf.until, "until a timestamp or a relative time");
   logs->callback([&] {
-    rc = with_project(g, {}, [&](auto&, const Client& c, compose::Runner& r) {
+    rc = with_project(g, log_services, [&](auto&, const Client& c, compose::Runner& r) {
       auto cs = r.containers(log_services, true);
       if (!cs) return fail(cs.error());
       return stream_logs(c, *cs, lf);
@@ -485,31 +490,31 @@ int compose_main(int argc, char** argv) {
   auto* start = app.add_subcommand("start", "start existing containers");
   start->add_option("services", svc_args, "SERVICE...");
   start->callback([&] {
-    rc = with_project(g, {}, [&](auto&, auto&, compose::Runner& r) { return check(r.start(svc_args)); });
+    rc = with_project(g, svc_args, [&](auto&, auto&, compose::Runner& r) { return check(r.start(svc_args)); });
   });
   auto* stop = app.add_subcommand("stop", "stop running containers");
   stop->add_option("services", svc_args, "SERVICE...");
   stop->add_option("-t,--timeout", stop_timeout, "seconds before SIGKILL");
   stop->callback([&] {
-    rc = with_project(g, {}, [&](auto&, auto&, compose::Runner& r) { return check(r.stop(svc_args, stop_timeout)); });
+    rc = with_project(g, svc_args, [&](auto&, auto&, compose::Runner& r) { return check(r.stop(svc_args, stop_timeout)); });
   });
   auto* restart = app.add_subcommand("restart", "restart containers");
   restart->add_option("services", svc_args, "SERVICE...");
   restart->add_option("-t,--timeout", stop_timeout, "seconds before SIGKILL");
   restart->callback([&] {
-    rc = with_project(g, {}, [&](auto&, auto&, compose::Runner& r) { return check(r.restart(svc_args, stop_timeout)); });
+    rc = with_project(g, svc_args, [&](auto&, auto&, compose::Runner& r) { return check(r.restart(svc_args, stop_timeout)); });
   });
 
   // build / pull
   auto* build = app.add_subcommand("build", "build service images");
   build->add_option("services", svc_args, "SERVICE...");
   build->callback([&] {
-    rc = with_project(g, {}, [&](auto&, auto&, compose::Runner& r) { return check(r.build(svc_args)); });
+    rc = with_project(g, svc_args, [&](auto&, auto&, compose::Runner& r) { return check(r.build(svc_args)); });
   });
   auto* pull = app.add_subcommand("pull", "pull service images");
   pull->add_option("services", svc_args, "SERVICE...");
   pull->callback([&] {
-    rc = with_project(g, {}, [&](auto&, auto&, compose::Runner& r) { return check(r.pull(svc_args)); });
+    rc = with_project(g, svc_args, [&](auto&, auto&, compose::Runner& r) { return check(r.pull(svc_args)); });
   });
 
   // exec
@@ -527,15 +532,16 @@ int compose_main(int argc, char** argv) {
   exec->add_option("-e,--env", eo.env, "K=V")->allow_extra_args(false);
   exec->add_option("--index", exec_index, "the replica, from 1");
   exec->callback([&] {
-    rc = with_project(g, {}, [&](auto&, const Client& c, compose::Runner& r) {
+    // Named services are checked by the loader ("no such service: x"), as with every verb below.
+    if (g.tail.empty()) {
+      rc = fail(Error{Errc::kInvalidArgument, "exec: a command is required after SERVICE", 0});
+      return;
+    }
+    rc = with_project(g, {exec_service}, [&](auto&, const Client& c, compose::Runner& r) {
       auto cs = r.containers({exec_service}, false);
       if (!cs) return fail(cs.error());
       for (auto& x : *cs) {
         if (x.number != exec_index) continue;
-        if (g.tail.empty()) {
-          std::fprintf(stderr, "berth: exec: a command is required\n");
-          return 1;
-        }
         eo.container = x.id;
         eo.cmd = g.tail;
         eo.interactive = !eo.detach;
@@ -613,7 +619,7 @@ int compose_main(int argc, char** argv) {
   auto* top = app.add_subcommand("top", "display the running processes");
   top->add_option("services", svc_args, "SERVICE...");
   top->callback([&] {
-    rc = with_project(g, {}, [&](auto&, const Client& c, compose::Runner& r) {
+    rc = with_project(g, svc_args, [&](auto&, const Client& c, compose::Runner& r) {
       auto cs = r.containers(svc_args, false);
       if (!cs) return fail(cs.error());
       for (auto& x : *cs) {

@@ -176,7 +176,13 @@ Result<Json> container_create_body(const Project& p, const Service& s, int numbe
 
   Json exposed = Json::object(), bindings = Json::object();
   for (auto& e : s.expose) exposed[e.find('/') == std::string::npos ? e + "/tcp" : e] = Json::object();
-  std::map<std::string, size_t> range_use;  // published range -> targets given so far
+  // published range -> targets given so far; replica n starts after the ports of replicas
+  // 1..n-1, so that scaled replicas of "8000-8003:80" do not all ask for 8000.
+  std::map<std::string, size_t> range_use, range_targets;
+  for (auto& port : s.ports) range_targets[port.published]++;
+  for (auto& [range, targets] : range_targets) {
+    range_use[range] = static_cast<size_t>(std::max(number - 1, 0)) * targets;
+  }
   for (auto& port : s.ports) {
     std::string key = std::to_string(port.target) + "/" + port.protocol;
     exposed[key] = Json::object();

@@ -52,6 +52,48 @@ int64_t now_ms() {
       .count();
 }
 
+// The replaced container's anonymous volumes (the service's volumes without a source and
+// the image's VOLUMEs) go to its successor, as compose's getMounts does with `inherit`: their
+// data survives a recreate and the old ones are not left behind unnamed.
+void inherit_anonymous_volumes(const Service& s, const Json& old, Json& body) {
+  std::set<std::string> anonymous;
+  for (auto& v : s.volumes) {
+    if (v.type == MountType::kVolume && v.source.empty()) anonymous.insert(v.target);
+  }
+  Json declared = old.value("Config", Json::object()).value("Volumes", Json());
+  if (declared.is_object()) {
+    for (auto& [target, unused] : declared.items()) anonymous.insert(target);
+  }
+  std::map<std::string, std::string> inherited;  // target -> volume name
+  for (auto& m : old.value("Mounts", Json::array())) {
+    std::string target = m.value("Destination", "");
+    if (m.value("Type", "") == "volume" && anonymous.count(target)) inherited[target] = m.value("Name", "");
+  }
+  Json& hc = body["HostConfig"];
+  if (!hc.contains("Mounts")) hc["Mounts"] = Json::array();
+  std::set<std::string> mounted;
+  for (auto& m : hc["Mounts"]) {
+    std::string target = m.value("Target", "");
+    auto it = inherited.find(target);
+    if (it != inherited.end() && m.value("Type", "") == "volume" && m.value("Source", "").empty()) {
+      m["Source"] = it->second;
+    }
+    mounted.insert(target);
+  }
+  for (auto& b : hc.value("Binds", Json::array())) {
+    auto parts = str::split(b.get<std::string>(), ':');
+    if (parts.size() > 1) mounted.insert(parts[1]);
+  }
+  Json tmpfs = hc.value("Tmpfs", Json::object());
+  for (auto& [target, unused] : tmpfs.items()) mounted.insert(target);
+  for (auto& [target, name] : inherited) {
+    if (!mounted.count(target) && !name.empty()) {
+      hc["Mounts"].push_back({{"Type", "volume"}, {"Source", name}, {"Target", target}, {"ReadOnly", false}});
+    }
+  }
+  if (hc["Mounts"].empty()) hc.erase("Mounts");
+}
+
 }  // namespace
 
 // What an up made or started, to take back when it fails.
@@ -310,7 +352,8 @@ Result<void> Runner::wait_dependencies(const Service& s) {
   return {};
 }
 
-Result<std::string> Runner::create_container(const Service& s, int number, Undo& undo) {
+Result<std::string> Runner::create_container(const Service& s, int number, Undo& undo,
+                                             const Json& replaced) {
   std::string image_id;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -322,6 +365,7 @@ Result<std::string> Runner::create_container(const Service& s, int number, Undo&
   };
   BERTH_ASSIGN_OR_RETURN(Json body, container_create_body(project_, s, number, image_name(s),
                                                           image_id, container_of));
+  if (replaced.is_object()) inherit_anonymous_volumes(s, replaced, body);
   std::string name = !s.container_name.empty()
                          ? s.container_name
                          : project_.name + "-" + s.name + "-" + std::to_string(number);
@@ -331,6 +375,16 @@ Result<std::string> Runner::create_container(const Service& s, int number, Undo&
   undo.add(undo.created, id);
   progress_("Container", name, "Created");
   return id;
+}
+
+// network_mode "service:x" joins the namespace of x's container at creation; once x's container
+// is replaced, the joined one would stay in a namespace with nothing but lo, so it is recreated.
+bool Runner::stale_network_container(const Service& s, const Json& summary) {
+  if (!s.network_mode.starts_with("service:")) return false;
+  auto target = containers({s.network_mode.substr(8)}, false);
+  if (!target || target->empty()) return false;
+  std::string mode = summary.value("HostConfig", Json::object()).value("NetworkMode", "");
+  return mode != "container:" + target->front().id && mode != "container:" + target->front().name;
 }
 
 Result<void> Runner::converge(const Service& s, const UpOptions& o, Undo& undo) {
@@ -354,12 +408,14 @@ Result<void> Runner::converge(const Service& s, const UpOptions& o, Undo& undo) 
     }
     Json labels = it->summary.value("Labels", Json::object());
     bool changed = labels.value("com.docker.compose.config-hash", "") != hash ||
-                   (!image_id.empty() && labels.value("com.docker.compose.image", "") != image_id);
+                   (!image_id.empty() && labels.value("com.docker.compose.image", "") != image_id) ||
+                   stale_network_container(s, it->summary);
     if (o.force_recreate || (changed && !o.no_recreate)) {
       progress_("Container", it->name, "Recreate");
+      BERTH_ASSIGN_OR_RETURN(Json old, api_.call("GET", cpath(it->id, "/json")));
       (void)api_.call("POST", cpath(it->id, "/stop"));
       BERTH_TRY(api_.call("DELETE", cpath(it->id), {{"force", "1"}}));
-      BERTH_ASSIGN_OR_RETURN(std::string id, create_container(s, n, undo));
+      BERTH_ASSIGN_OR_RETURN(std::string id, create_container(s, n, undo, old));
       progress_("Container", it->name, "Recreated");
       to_start.push_back({id, it->name});
     } else if (it->summary.value("State", "") != "running") {
@@ -454,6 +510,21 @@ Result<void> Runner::remove_orphans(bool remove) {
 
 Result<void> Runner::up(const UpOptions& o) {
   auto targets = select(o.services, true);
+  // Checked before anything is made: a fixed container name cannot be given to a second
+  // replica (compose's getScale), and a --scale of no service is a typo.
+  for (auto& [name, n] : o.scale) {
+    if (!project_.service(name)) return make_error(Errc::kNotFound, "no such service: " + name);
+  }
+  for (auto* s : targets) {
+    auto scaled = o.scale.find(s->name);
+    int replicas = scaled != o.scale.end() ? scaled->second : s->replicas();
+    if (replicas > 1 && !s->container_name.empty() && !o.resources_only) {
+      return make_error(Errc::kInvalidArgument,
+                        "service \"" + s->name + "\" is using the custom container name \"" +
+                            s->container_name + "\" and cannot be scaled to " +
+                            std::to_string(replicas) + ": container names must be unique");
+    }
+  }
   Undo undo;
   auto r = [&]() -> Result<void> {
     BERTH_TRY(ensure_networks(targets, undo));
@@ -590,6 +661,9 @@ Result<void> Runner::start(const std::vector<std::string>& services) {
     auto level_result = parallel(level, [&](const Service* s) -> Result<void> {
       BERTH_TRY(wait_dependencies(*s));
       BERTH_ASSIGN_OR_RETURN(auto cs, containers({s->name}, true));
+      if (cs.empty() && s->replicas() > 0) {
+        return make_error(Errc::kNotFound, "service \"" + s->name + "\" has no container to start");
+      }
       for (auto& c : cs) {
         if (c.summary.value("State", "") == "running") continue;
         progress_("Container", c.name, "Starting");

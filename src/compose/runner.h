@@ -91,7 +91,11 @@ class Runner {
   // force_recreate), starts stopped ones, removes replicas beyond the scale. On an error, what
   // this call created or started is removed or stopped again. Errors: the engine's; "service
   // \"x\" depends on unhealthy service \"db\"" style dependency failures (kFailedPrecondition);
-  // "network n declared as external, but could not be found" (kNotFound); kDeadlineExceeded for --wait.
+  // "network n declared as external, but could not be found" (kNotFound); kDeadlineExceeded for --wait;
+  // before anything is made: a container_name with more than one replica (kInvalidArgument),
+  // "no such service: x" for a --scale of no service (kNotFound).
+  // A recreated container keeps its predecessor's anonymous volumes; one joined to another
+  // service's network namespace (network_mode service:x) is recreated when x's container changed.
   Result<void> up(const UpOptions& options);
 
   // Stops and removes the project's containers (dependents first), its networks, and with
@@ -121,7 +125,10 @@ class Runner {
   Result<void> ensure_image(const Service& s, const UpOptions& o);
   Result<void> wait_dependencies(const Service& s);
   Result<void> converge(const Service& s, const UpOptions& o, Undo& undo);
-  Result<std::string> create_container(const Service& s, int number, Undo& undo);
+  // `replaced`: the inspected container this one replaces, whose anonymous volumes it takes.
+  Result<std::string> create_container(const Service& s, int number, Undo& undo,
+                                       const Json& replaced = Json());
+  bool stale_network_container(const Service& s, const Json& summary);
   Result<void> wait_healthy(const std::vector<const Service*>& services, int64_t timeout_ms);
   Result<void> remove_orphans(bool remove);
   std::vector<const Service*> select(const std::vector<std::string>& names, bool with_deps) const;

@@ -291,5 +291,88 @@ TEST_F(ComposeTest, DockerCompose129BringsUpTheSameFile) {
   EXPECT_EQ(engine_objects(), "");
 }
 
+TEST_F(ComposeTest, UnusualInputFailsCleanlyWithOneLine) {
+  write("compose.yaml", R"(services:
+  a:
+    image: busybox:latest
+    container_name: fixed
+    deploy:
+      replicas: 2
+)");
+  // A fixed name cannot go to two replicas: refused before the network or a container is made.
+  auto up = compose("up -d");
+  EXPECT_NE(up.status, 0);
+  EXPECT_NE(up.err.find("custom container name \"fixed\""), std::string::npos) << up.err;
+  EXPECT_EQ(str_lines(up.err).size(), 1u) << up.err;
+  EXPECT_EQ(engine_objects(), "");
+  write("compose.yaml", "services:\n  a:\n    image: busybox:latest\n    command: sleep 300\n"
+                        "    stop_grace_period: 1s\n");
+  // Unknown services, on every verb that names them, and a verb on a project that is down.
+  for (const char* args : {"up -d --scale nosuch=2", "ps nosuch", "logs nosuch", "stop nosuch",
+                           "start nosuch", "restart nosuch", "exec -T nosuch true"}) {
+    auto r = compose(args);
+    EXPECT_NE(r.status, 0) << args;
+    EXPECT_EQ(r.err, "berth: no such service: nosuch\n") << args;
+  }
+  auto start = compose("start");
+  EXPECT_NE(start.status, 0);
+  EXPECT_EQ(start.err, "berth: service \"a\" has no container to start\n");
+  auto exec = compose("exec a");
+  EXPECT_NE(exec.status, 0);
+  EXPECT_NE(exec.err.find("a command is required"), std::string::npos) << exec.err;
+  EXPECT_EQ(engine_objects(), "");
+}
+
+TEST_F(ComposeTest, RecreateKeepsAnonymousVolumesAndRejoinsNetworkMode) {
+  write("compose.yaml", R"(services:
+  b:
+    image: busybox:latest
+    command: ["sh", "-c", "exec httpd -f -p 80"]
+    volumes: [/cache]
+    ports: ["${API_PORT}-${PORT_END}:80"]
+    deploy:
+      replicas: 2
+    stop_grace_period: 1s
+  side:
+    image: busybox:latest
+    command: ["sleep", "300"]
+    network_mode: "service:b"
+    stop_grace_period: 1s
+)");
+  std::string end = "PORT_END=" + std::to_string(port_ + 1);
+  auto up = compose("up -d", end);
+  ASSERT_EQ(up.status, 0) << up.err;
+  // The replicas take successive ports of the published range.
+  EXPECT_EQ(d_.docker("port stack-b-2 80/tcp").out, "0.0.0.0:" + std::to_string(port_ + 1) + "\n");
+  ASSERT_EQ(d_.docker("exec stack-b-1 sh -c 'echo kept > /cache/x'").status, 0);
+  std::string volumes = d_.docker("volume ls -q | sort").out;
+  ASSERT_EQ(str_lines(volumes).size(), 2u) << volumes;
+  // A recreate hands the anonymous volume to the new container: same data, no new volume.
+  auto again = compose("up -d --force-recreate b", end);
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(d_.docker("exec stack-b-1 cat /cache/x").out, "kept\n");
+  EXPECT_EQ(d_.docker("volume ls -q | sort").out, volumes);
+  // side joined the old b-1's namespace; the next up makes it join the new one.
+  auto rejoin = compose("up -d", end);
+  ASSERT_EQ(rejoin.status, 0) << rejoin.err;
+  EXPECT_NE(rejoin.err.find("Container stack-side-1  Recreate"), std::string::npos) << rejoin.err;
+  EXPECT_EQ(rejoin.err.find("Container stack-b-1  Recreate"), std::string::npos) << rejoin.err;
+  EXPECT_EQ(compose("exec -T side ip -4 addr show eth0 | grep -c inet", end).out, "1\n");
+  ASSERT_EQ(compose("down -v -t 0", end).status, 0);
+  EXPECT_EQ(engine_objects(), "");
+}
+
+TEST_F(ComposeTest, InterruptedAttachedUpStopsTheProjectAndExits130) {
+  write("compose.yaml", "services:\n  a:\n    image: busybox:latest\n"
+                        "    command: [\"sh\", \"-c\", \"while true; do echo tick; sleep 1; done\"]\n"
+                        "    stop_grace_period: 1s\n");
+  auto up = d_.shell("(" + berth_binary() + " compose up & pid=$!; sleep 3; kill -INT $pid; wait $pid)", app_);
+  EXPECT_EQ(up.status, 130) << up.err;
+  EXPECT_NE(up.out.find("stack-a-1  | tick"), std::string::npos) << up.out;
+  EXPECT_EQ(compose("ps -a --format '{{.State}}'").out, "exited\n");
+  ASSERT_EQ(compose("down").status, 0);
+  EXPECT_EQ(engine_objects(), "");
+}
+
 }  // namespace
 }  // namespace berth::test

@@ -171,5 +171,38 @@ volumes:
   EXPECT_GT(pos("DELETE /volumes/demo_data"), pos("POST /containers/demo-api-1-id/start"));
 }
 
+TEST_F(ComposeRunnerTest, ReplicasTakeSuccessivePortsOfAPublishedRange) {
+  Project p = load("services:\n  web:\n    image: x\n    ports: [\"8000-8003:80\", \"9000:90\"]\n");
+  auto port_of = [&](int number) {
+    auto body = container_create_body(p, *p.service("web"), number, "x", "", [](auto&) { return ""; });
+    EXPECT_TRUE(body);
+    return body ? (*body)["HostConfig"]["PortBindings"]["80/tcp"][0]["HostPort"].get<std::string>() : "";
+  };
+  EXPECT_EQ(port_of(1), "8000");
+  EXPECT_EQ(port_of(2), "8001");
+  EXPECT_EQ(port_of(4), "8003");
+}
+
+TEST_F(ComposeRunnerTest, UpRefusesAScaledFixedNameAndUnknownScaleBeforeAnyCall) {
+  Project p = load("services:\n  a:\n    image: x\n    container_name: fixed\n    scale: 2\n  b:\n    image: x\n");
+  RecordingEngine engine;
+  Runner runner(p, engine, [](auto&, auto&, auto&) {});
+  auto up = runner.up({});
+  ASSERT_FALSE(up);
+  EXPECT_NE(up.error().message.find("custom container name \"fixed\""), std::string::npos) << up.error().message;
+  EXPECT_TRUE(engine.calls.empty());  // nothing made, nothing to take back
+  UpOptions typo;
+  typo.services = {"b"};
+  typo.scale = {{"nosuch", 2}};
+  auto up2 = runner.up(typo);
+  ASSERT_FALSE(up2);
+  EXPECT_EQ(up2.error().message, "no such service: nosuch");
+  UpOptions one;
+  one.scale = {{"a", 1}};  // one replica may keep the fixed name
+  engine.calls.clear();
+  EXPECT_TRUE(runner.up(one));
+  EXPECT_NE(std::find(engine.calls.begin(), engine.calls.end(), "POST /containers/create fixed"), engine.calls.end());
+}
+
 }  // namespace
 }  // namespace berth::compose
