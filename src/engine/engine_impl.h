@@ -79,9 +79,15 @@ struct Engine::Impl {
   // without the lock. Errors: the plugins', kConflict (container: mode on a stopped one).
   Result<void> attach_networks(Container& c);
   // kConflict "Bind for IP:PORT failed: port is already allocated" (docker's words) when a
-  // fixed host port of `ports` is published by another running container or held by a host
-  // process (a trial bind fails with EADDRINUSE, as docker-proxy's bind would). Takes the lock.
+  // fixed host port of `ports` is held by another container (reserved from this check until
+  // its networks are detached, so two starts at once cannot both pass) or by a host process
+  // (a trial bind fails with EADDRINUSE, as docker-proxy's bind would). On success the ports
+  // are reserved for `id`. Takes the lock.
   Result<void> check_ports_free(const std::string& id, const std::vector<PortMapping>& ports);
+  // By container id; guarded by ports_mu (taken after mu when both are held, alone in
+  // detach_networks, which some paths call with mu held).
+  std::mutex ports_mu;
+  std::map<std::string, std::vector<PortMapping>> port_reservations;
   // Undoes attach_networks. Idempotent; called without the lock.
   void detach_networks(const std::string& id);
   // /etc/hostname, /etc/hosts (--add-host) and /etc/resolv.conf (--dns*) in c.dir.

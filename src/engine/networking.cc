@@ -158,19 +158,30 @@ Result<void> Engine::Impl::check_ports_free(const std::string& id,
                                            ":" + std::to_string(p.host_port) +
                                            " failed: port is already allocated");
   };
-  {
-    std::lock_guard<std::mutex> l(mu);
-    for (auto& [other_id, o] : containers) {
-      if (other_id == id || !o.network.is_object()) continue;
-      for (auto& q : o.network.value("ports", Json::array())) {
-        for (auto& p : ports) {
-          if (p.host_port == 0 || std::to_string(p.host_port) != q.value("HostPort", "") ||
-              p.protocol != q.value("Protocol", "tcp")) {
-            continue;
-          }
-          std::string qip = q.value("HostIp", "0.0.0.0");
-          if (p.host_ip.empty() || qip == "0.0.0.0" || qip == p.host_ip) return taken(p);
-        }
+  std::lock_guard<std::mutex> l(mu);
+  std::lock_guard<std::mutex> lp(ports_mu);
+  auto clash = [](const PortMapping& p, const PortMapping& q) {
+    return p.host_port != 0 && p.host_port == q.host_port && p.protocol == q.protocol &&
+           (p.host_ip.empty() || q.host_ip.empty() || p.host_ip == q.host_ip);
+  };
+  for (auto& [other_id, held] : port_reservations) {
+    if (other_id == id) continue;
+    for (auto& q : held) {
+      for (auto& p : ports) {
+        if (clash(p, q)) return taken(p);
+      }
+    }
+  }
+  // Containers restored from before a daemon restart hold theirs in their network record.
+  for (auto& [other_id, o] : containers) {
+    if (other_id == id || !o.network.is_object() || port_reservations.count(other_id)) continue;
+    for (auto& q : o.network.value("ports", Json::array())) {
+      PortMapping m;
+      m.host_port = static_cast<int>(str::parse_int(q.value("HostPort", "0")).value_or(0));
+      m.protocol = q.value("Protocol", "tcp");
+      m.host_ip = q.value("HostIp", "0.0.0.0") == "0.0.0.0" ? "" : q.value("HostIp", "");
+      for (auto& p : ports) {
+        if (clash(p, m)) return taken(p);
       }
     }
   }
@@ -187,6 +198,8 @@ Result<void> Engine::Impl::check_ports_free(const std::string& id,
       return taken(p);
     }
   }
+  auto& mine = port_reservations[id];
+  mine.insert(mine.end(), ports.begin(), ports.end());
   return {};
 }
 
@@ -208,6 +221,8 @@ Result<void> Engine::Impl::serve_dns(const Container& c) {
 void Engine::Impl::detach_networks(const std::string& id) {
   dns->stop(id);
   nets->destroy_sandbox(id);
+  std::lock_guard<std::mutex> l(ports_mu);
+  port_reservations.erase(id);
 }
 
 void Engine::Impl::write_name_files(const Container& c, const std::string& hostname) {

@@ -47,6 +47,21 @@ class EngineTest : public ::testing::Test {
   BerthDaemon d_;
 };
 
+TEST_F(EngineTest, AHostPortGoesToOneContainerEvenWhenTwoStartAtOnce) {
+  // Two runs publishing the same host port at the same moment: one runs, the other gets
+  // docker's error; once the winner is gone the port is free again.
+  busybox();
+  int port = 20000 + static_cast<int>(getpid() % 20000);
+  std::string p = std::to_string(port);
+  auto both = sh("export DOCKER_HOST=unix://" + d_.socket() + "; (docker run -d --name pa -p " + p +
+                 ":80 busybox sleep 100 2>&1 & docker run -d --name pb -p " + p + ":80 busybox sleep 100 2>&1 & wait)");
+  EXPECT_NE(both.out.find("Bind for 0.0.0.0:" + p + " failed: port is already allocated"), std::string::npos) << both.out;
+  EXPECT_EQ(docker("ps -q | wc -l").out, "1\n");
+  ASSERT_EQ(docker("rm -f pa pb").status, 0);
+  EXPECT_EQ(docker("run -d --name pc -p " + p + ":80 busybox sleep 100").status, 0);
+  docker("rm -f pc");
+}
+
 TEST_F(EngineTest, PingVersionAndInfoAsDockerShowsThem) {
   EXPECT_EQ(docker("info --format '{{.Driver}} {{.OSType}}'").out, "overlay2 linux\n");
   auto ping = sh("curl -s --unix-socket " + d_.socket() + " http://x/_ping");
