@@ -10,11 +10,13 @@ root=$work/state
 id=web-tour-$$
 image=localhost/berth-tour-busybox-$$
 holder=
+server=
 registry=
 daemon=
 cleanup() {
   local rc=$?  # the tour's verdict; cleaning up must not change it
   if [ -n "$holder" ]; then kill "$holder" 2>/dev/null || true; fi
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   if [ -n "$registry" ]; then kill "$registry" 2>/dev/null || true; wait "$registry" 2>/dev/null || true; fi
   if [ -n "$daemon" ]; then
     DOCKER_HOST=unix://$work/berth.sock docker rm -f ticker web app >/dev/null 2>&1 || true
@@ -133,5 +135,20 @@ fi
 b compose down -v >/dev/null 2>&1 || fail "compose down"
 [ -z "$(b ps -aq)" ] && ! b volume ls -q | grep -q webapp || fail "compose down left: $(b ps -a; b volume ls)"
 cd "$work"
+
+# The Kubernetes API: berth server and kubectl with the kubeconfig it writes.
+if command -v kubectl >/dev/null; then
+  kport=$(free_port)
+  "$build/berth" server --data-dir "$work/server" --https-listen-port "$kport" --write-kubeconfig "$work/kubeconfig" >"$work/server.log" 2>&1 &
+  server=$!
+  k() { kubectl --kubeconfig "$work/kubeconfig" --cache-dir "$work/kcache" "$@"; }
+  for _ in $(seq 100); do k get --raw /healthz >/dev/null 2>&1 && break; sleep 0.1; done
+  k apply -f "$here/examples/webapp/k8s.yaml" >/dev/null || fail "kubectl apply: $(tail -3 "$work/server.log")"
+  [ "$(k get all -o name)" = "$(printf 'service/webapp\ndeployment.apps/webapp')" ] || fail "kubectl get all: $(k get all -o name)"
+  k scale deployment webapp --replicas=3 >/dev/null || fail "kubectl scale"
+  [ "$(k get deploy webapp -o jsonpath='{.spec.replicas}')" = 3 ] || fail "replicas after scale"
+  k delete -f "$here/examples/webapp/k8s.yaml" >/dev/null || fail "kubectl delete"
+  kill "$server"; wait "$server" 2>/dev/null || true; server=
+fi
 
 echo "readme tour: ok"
