@@ -15,17 +15,6 @@
 namespace berth::test {
 namespace {
 
-int free_tcp_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  socklen_t len = sizeof a;
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
 // The API answers /cgi-bin/status with what it reached by service name.
 const char* kStack = R"(services:
   api:

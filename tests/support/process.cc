@@ -1,6 +1,8 @@
 #include "support/process.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,6 +96,18 @@ std::string container_host_state() {
             "ls -d /sys/fs/cgroup/*/berth/* /sys/fs/cgroup/unified/berth/* 2>/dev/null; "
             "iptables-save | grep -e CNI-DN- -e 'CNI-[0-9a-f]\\{24\\}' | grep -v '^:'; } | sort")
       .out;
+}
+
+int free_tcp_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
 }
 
 }  // namespace berth::test

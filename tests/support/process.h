@@ -30,4 +30,8 @@ std::string make_temp_dir(const std::string& prefix);
 // compare it before and after, so that containers of others (a running main job) do not count.
 std::string container_host_state();
 
+// A TCP port on 127.0.0.1 free at the time of the call (bound to port 0 and released), for a
+// server a test starts.
+int free_tcp_port();
+
 }  // namespace berth::test

@@ -27,7 +27,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "etcd") {
       // A private etcd on loopback ports of its own.
       if (test::sh("command -v etcd").status != 0) GTEST_SKIP() << "etcd is not installed";
-      int client = free_port(), peer = free_port();
+      int client = test::free_tcp_port(), peer = test::free_tcp_port();
       endpoint_ = "http://127.0.0.1:" + std::to_string(client);
       std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
       ASSERT_TRUE(etcd_.start({"etcd", "--data-dir", dir_ + "/etcd", "--listen-client-urls", endpoint_,
@@ -53,16 +53,6 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
     auto s = GetParam() == "etcd" ? open_etcd(endpoint_) : open_sqlite(dir_ + "/state.db");
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
-  }
-  static int free_port() {
-    int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    socklen_t len = sizeof a;
-    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(s);
-    return ntohs(a.sin_port);
   }
   int64_t base_ = 0;  // the revision of the empty store (etcd starts at 1)
   std::string endpoint_;
