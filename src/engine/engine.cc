@@ -238,6 +238,12 @@ void Engine::Impl::finish(Container& c) {
   unmount_rootfs(c);
   pending_detach.push_back(c.id);  // CNI DEL runs outside the lock (plugins take time)
   c.network = Json();
+  {
+    // Its host ports are free from now on, as docker's are once it has stopped (a recreate
+    // starts the successor at once); the portmap rules go with the detach.
+    std::lock_guard<std::mutex> lp(ports_mu);
+    port_reservations.erase(c.id);
+  }
   (void)save(c);
   emit(c, "die", {{"exitCode", std::to_string(c.state.exit_code)}});
   changed();

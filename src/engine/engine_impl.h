@@ -80,7 +80,8 @@ struct Engine::Impl {
   Result<void> attach_networks(Container& c);
   // kConflict "Bind for IP:PORT failed: port is already allocated" (docker's words) when a
   // fixed host port of `ports` is held by another container (reserved from this check until
-  // its networks are detached, so two starts at once cannot both pass) or by a host process
+  // it stops or its networks are detached, so two starts at once cannot both pass) or by a
+  // host process
   // (a trial bind fails with EADDRINUSE, as docker-proxy's bind would). On success the ports
   // are reserved for `id`. Takes the lock.
   Result<void> check_ports_free(const std::string& id, const std::vector<PortMapping>& ports);

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -266,6 +267,27 @@ Json bridge_conflist(const NetworkRecord& n, const std::string& ipam_dir, bool w
 }
 
 // Brings a Linux bridge down and deletes it (brctl delbr's ioctls).
+// Runs `iptables -w ARGS` quietly; its exit status (-1 when it cannot run).
+int iptables(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"iptables", "-w"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto cargv = str::c_strings(argv);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  auto cenv = str::c_strings(env);
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, "iptables", &fa, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 void delete_bridge(const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ) return;
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -312,7 +334,35 @@ Result<std::unique_ptr<Networks>> Networks::open(const std::string& db_path, std
   BERTH_TRY(db.exec(kSchema));
   std::unique_ptr<Networks> n(new Networks(std::move(db), std::move(state_dir), std::move(cni_path)));
   BERTH_TRY(n->ensure_predefined());
+  n->sync_isolation();
   return n;
+}
+
+void Networks::sync_isolation() {
+  std::vector<std::string> bridges;
+  for (auto& n : list()) {
+    if (n.driver == "bridge" && !n.predefined() && !n.bridge.empty()) bridges.push_back(n.bridge);
+  }
+  const std::string one = "BERTH-ISOLATION-1", two = "BERTH-ISOLATION-2";
+  if (bridges.empty()) {
+    (void)iptables({"-D", "FORWARD", "-j", one});
+    for (auto* c : {&one, &two}) {
+      (void)iptables({"-F", *c});
+      (void)iptables({"-X", *c});
+    }
+    return;
+  }
+  bridges.push_back("berth0");  // the default network is isolated from the user ones too
+  for (auto* c : {&one, &two}) {
+    if (iptables({"-N", *c}) != 0) (void)iptables({"-F", *c});
+  }
+  for (auto& b : bridges) {
+    (void)iptables({"-A", one, "-i", b, "!", "-o", b, "-j", two});
+    (void)iptables({"-A", two, "-o", b, "-j", "DROP"});
+  }
+  (void)iptables({"-A", one, "-j", "RETURN"});
+  (void)iptables({"-A", two, "-j", "RETURN"});
+  if (iptables({"-C", "FORWARD", "-j", one}) != 0) (void)iptables({"-I", "FORWARD", "1", "-j", one});
 }
 
 Result<void> Networks::save(const NetworkRecord& n) {
@@ -438,8 +488,11 @@ Result<NetworkRecord> Networks::create(NetworkRecord want) {
   want.id = str::random_hex(32);
   want.bridge = "br-" + want.id.substr(0, 12);
   want.created = rfc3339_now();
-  std::lock_guard<std::mutex> l(mu_);
-  BERTH_TRY(save(want));
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    BERTH_TRY(save(want));
+  }
+  sync_isolation();
   return want;
 }
 
@@ -457,6 +510,7 @@ Result<void> Networks::remove(const std::string& ref) {
   }
   (void)fs::remove_all(state_dir_ + "/ipam/" + cni_name(n));
   delete_bridge(n.bridge);
+  sync_isolation();
   return {};
 }
 

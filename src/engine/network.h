@@ -97,6 +97,13 @@ class Networks {
       : db_(std::move(db)), state_dir_(std::move(state_dir)), cni_path_(std::move(cni_path)) {}
   Result<void> save(const NetworkRecord& n);
   Result<void> ensure_predefined();
+  // Docker's DOCKER-ISOLATION chains as BERTH-ISOLATION-1/2 in the filter table: traffic that
+  // enters from one berth bridge and leaves by another is dropped, so containers on
+  // different networks cannot reach each other (moby libnetwork/drivers/bridge
+  // setup_ip_tables.go). Rewritten from the user networks after each create and remove and
+  // at open; gone (chains and FORWARD jump) when there are none. iptables errors are ignored:
+  // no iptables, no isolation.
+  void sync_isolation();
   mutable sql::Db db_;
   mutable std::mutex mu_;
   std::string state_dir_, cni_path_;

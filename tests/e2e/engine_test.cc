@@ -47,6 +47,31 @@ class EngineTest : public ::testing::Test {
   BerthDaemon d_;
 };
 
+TEST_F(EngineTest, UserNetworksAreIsolatedFromEachOtherAndFromTheDefaultBridge) {
+  busybox();
+  ASSERT_EQ(docker("network create isoa").status, 0);
+  ASSERT_EQ(docker("network create isob").status, 0);
+  ASSERT_EQ(docker("run -d --name srv --network isoa busybox sh -c 'echo hi > /tmp/index.html; exec httpd -f -p 80 -h /tmp'").status, 0);
+  std::string ip = docker("inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' srv").out;
+  ip.pop_back();
+  auto fetch = [&](const std::string& net) {
+    // nc -w bounds the connect (a dropped SYN would otherwise wait minutes); the body's last line.
+    return docker("run --rm --network " + net + " busybox sh -c \"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 " + ip +
+                  " 80 | tail -n 1\"");
+  };
+  EXPECT_EQ(fetch("isoa").out, "hi\n");
+  EXPECT_EQ(fetch("isob").out, "");    // dropped between bridges, as docker's isolation does
+  EXPECT_EQ(fetch("bridge").out, "");
+  // A container on both networks still reaches it (the traffic stays on one bridge).
+  ASSERT_EQ(docker("create --name both --network isob busybox sh -c \"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 " + ip +
+                   " 80 | tail -n 1\"").status, 0);
+  ASSERT_EQ(docker("network connect isoa both").status, 0);
+  EXPECT_EQ(docker("start -a both").out, "hi\n");
+  ASSERT_EQ(docker("rm -f srv both").status, 0);
+  ASSERT_EQ(docker("network rm isoa isob").status, 0);
+  EXPECT_EQ(sh("iptables -S | grep -c BERTH-ISOLATION").out, "0\n");  // no user network, no rules
+}
+
 TEST_F(EngineTest, AHostPortGoesToOneContainerEvenWhenTwoStartAtOnce) {
   // Two runs publishing the same host port at the same moment: one runs, the other gets
   // docker's error; once the winner is gone the port is free again.
