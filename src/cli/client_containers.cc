@@ -219,6 +219,7 @@ int cmd_exec(const Client& c, const ExecOpts& o) {
               {"Env", env},
               {"WorkingDir", o.workdir},
               {"Cmd", o.cmd}};
+  if (Json cs = console_size(); o.tty && !cs.is_null()) cfg["ConsoleSize"] = cs;
   auto created = c.call_json("POST", cpath(o.container, "/exec"), {}, cfg);
   if (!created) return fail(created.error());
   std::string id = created->value("Id", "");

@@ -97,6 +97,9 @@ std::optional<int64_t> parse_ram(const std::string& s);
 void pump_output(Hijacked& h, bool raw);
 void pump_input(int sock);
 void resize(const Client& c, const std::string& path);
+// Our terminal's size as the API's ConsoleSize [rows, columns] (null when stdout is no
+// terminal), sent at create so the container's terminal starts with it.
+Json console_size();
 void proxy_signals(const Client& c, const std::string& id, bool tty);
 
 // The local terminal in raw mode while an interactive TTY session lasts.

@@ -279,6 +279,7 @@ Result<Json> run_config(const RunOpts& o) {
     host["NanoCpus"] = static_cast<int64_t>(std::llround(c * 1e9));
   }
   if (o.pids_limit != 0) host["PidsLimit"] = o.pids_limit;
+  if (Json cs = console_size(); o.tty && !cs.is_null()) host["ConsoleSize"] = cs;
   cfg["HostConfig"] = host;
   if (!o.aliases.empty() || !o.ip.empty()) {
     std::string net = o.network.empty() || o.network == "default" ? "bridge" : o.network;

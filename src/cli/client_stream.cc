@@ -62,6 +62,12 @@ RawTerminal::~RawTerminal() {
 }
 
 // Sends the terminal's size to `path` (/containers/{id}/resize or /exec/{id}/resize).
+Json console_size() {
+  struct winsize ws {};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0) return Json();
+  return Json::array({ws.ws_row, ws.ws_col});
+}
+
 void resize(const Client& c, const std::string& path) {
   struct winsize ws {};
   if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0) return;

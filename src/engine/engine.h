@@ -37,6 +37,9 @@ struct ExecConfig {
   std::string working_dir;       // "" = the container's
   bool tty = false;
   bool attach_stdin = false;     // the client's input goes to the process (docker exec -i)
+  // ConsoleSize [rows, columns] of docker exec -t (API 1.42+): the terminal's size before the
+  // process runs, so it does not start at 0x0 and wait for the first resize. 0 = unset.
+  uint32_t console_rows = 0, console_cols = 0;
 };
 
 struct ExecState {

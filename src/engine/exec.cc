@@ -179,6 +179,10 @@ Result<int> Engine::exec_start(const std::string& exec_id, const OutputSink& sin
   OrderedJson spec = parse_json(*saved, "config.json").value_or(Json::object());
   OrderedJson proc = spec.value("process", OrderedJson::object());
   proc["terminal"] = e.config.tty;
+  proc.erase("consoleSize");
+  if (e.config.tty && e.config.console_rows && e.config.console_cols) {
+    proc["consoleSize"] = {{"height", e.config.console_rows}, {"width", e.config.console_cols}};
+  }
   proc["args"] = e.config.cmd;
   std::vector<std::string> env = proc.value("env", std::vector<std::string>{});
   for (auto& kv : e.config.env) {

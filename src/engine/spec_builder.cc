@@ -246,6 +246,13 @@ Result<OrderedJson> build_spec(const Container& c, const std::string& rootfs) {
   }
   OrderedJson& proc = spec["process"];
   proc["terminal"] = cfg.value("Tty", false);
+  // docker run -t sends the client's terminal size as HostConfig.ConsoleSize [rows, columns]
+  // (API 1.42+): the pty has it before the process starts (runtime-spec process.consoleSize).
+  if (Json cs = hc.value("ConsoleSize", Json()); cfg.value("Tty", false) && cs.is_array() && cs.size() == 2 &&
+                                                 cs[0].is_number_unsigned() && cs[1].is_number_unsigned() &&
+                                                 cs[0].get<uint32_t>() > 0 && cs[1].get<uint32_t>() > 0) {
+    proc["consoleSize"] = {{"height", cs[0].get<uint32_t>()}, {"width", cs[1].get<uint32_t>()}};
+  }
   proc["args"] = args;
   std::vector<std::string> env = string_array(cfg.value("Env", Json()));
   auto has = [&](const std::string& k) {

@@ -279,6 +279,11 @@ void add_container_routes(Router& r, DaemonContext& ctx) {
     cfg.working_dir = j->value("WorkingDir", "");
     cfg.tty = j->value("Tty", false);
     cfg.attach_stdin = j->value("AttachStdin", false);
+    if (auto cs = j->find("ConsoleSize"); cs != j->end() && cs->is_array() && cs->size() == 2 &&
+                                          (*cs)[0].is_number_unsigned() && (*cs)[1].is_number_unsigned()) {
+      cfg.console_rows = (*cs)[0].get<uint32_t>();
+      cfg.console_cols = (*cs)[1].get<uint32_t>();
+    }
     auto id = eng.exec_create(ex.params()[0], cfg);
     if (!id) return ex.error(id.error());
     ex.reply_json(201, {{"Id", *id}});
