@@ -250,6 +250,13 @@ TEST_F(EngineTest, ExecWithStdinTerminalAndDockersExitCodes) {
   auto it = sh("printf 'echo typed-$((6*7))\\nexit 3\\n' | script -qec \"DOCKER_HOST=unix://" + d_.socket() +
                " docker exec -it box sh\" /dev/null");
   EXPECT_NE(it.out.find("typed-42"), std::string::npos) << it.out;
+  // The terminal has the client's size from the start (ConsoleSize), through docker and berth.
+  for (const std::string& cli : {std::string("docker"), berth_binary()}) {
+    auto size = sh("script -qec \"stty rows 25 cols 90; DOCKER_HOST=unix://" + d_.socket() + " BERTH_HOST=unix://" +
+                   d_.socket() + " " + cli + " exec -t box stty size; DOCKER_HOST=unix://" + d_.socket() +
+                   " BERTH_HOST=unix://" + d_.socket() + " " + cli + " run --rm -t --network none busybox stty size\" /dev/null | tr -d '\\r'");
+    EXPECT_EQ(size.out, "25 90\n25 90\n") << cli << ": " << size.out;
+  }
   // A program that is missing or cannot run: docker's 127 and 126.
   EXPECT_EQ(docker("exec box nosuchcmd").status, 127);
   EXPECT_EQ(docker("exec box /etc/passwd").status, 126);
