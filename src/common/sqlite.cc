@@ -21,8 +21,11 @@ tl::unexpected<Error> sqlite_error(sqlite3* db, int rc, std::string_view what) {
 
 Result<Db> Db::open(const std::string& path) {
   sqlite3* h = nullptr;
+  // Serialized mode: the daemon's request threads share a connection (the image service's has
+  // no lock of its own), which multi-thread mode (NOMUTEX) forbids — parallel image inspects
+  // from compose crashed the daemon.
   int rc = sqlite3_open_v2(path.c_str(), &h,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                            nullptr);
   Db db(h);
   if (rc != SQLITE_OK) {

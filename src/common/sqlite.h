@@ -21,7 +21,8 @@ class Stmt;
 
 class Db {
  public:
-  // Opens (creating) `path`, WAL, foreign keys on, 5 s busy timeout.
+  // Opens (creating) `path`, WAL, foreign keys on, 5 s busy timeout, serialized threading
+  // mode (one connection may be used from several threads; a statement from one at a time).
   // Errors: kUnavailable (cannot open), kDataLoss (not a database).
   static Result<Db> open(const std::string& path);
   Db(Db&&) noexcept;
