@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 
 #include "common/fs.h"
@@ -23,8 +24,11 @@ class RecordingEngine : public EngineApi {
   std::set<std::string> images;  // built or pulled
   Json containers = Json::array();
 
+  std::mutex mu;  // the runner calls from a thread per service
+
   Result<Json> call(const std::string& method, const std::string& path, const ApiQuery& query,
                     const Json& body) override {
+    std::lock_guard<std::mutex> l(mu);
     std::string name;
     for (auto& [k, v] : query) {
       if (k == "name") name = v;
@@ -46,11 +50,13 @@ class RecordingEngine : public EngineApi {
     return Json();
   }
   Result<void> build(const BuildConfig&, const std::string& tag) override {
+    std::lock_guard<std::mutex> l(mu);
     calls.push_back("BUILD " + tag);
     images.insert(tag);
     return {};
   }
   Result<void> pull(const std::string& image) override {
+    std::lock_guard<std::mutex> l(mu);
     calls.push_back("PULL " + image);
     images.insert(image);
     return {};
