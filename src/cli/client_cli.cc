@@ -116,11 +116,18 @@ bool Verbs::need_tail(const char* name) {
 
 namespace {
 
-// ---------------------------------------------------------------------------------------------
-// Argument splitting for run/create/exec: the first operand ends our flags (docker's
-// SetInterspersed(false)): `berth run busybox ls -l` gives ls its -l.
+bool is_verb(const std::string& v) {
+  static const std::set<std::string> k = {"run", "create", "ps", "logs", "exec", "stop", "start",
+                                          "restart", "kill", "rm", "wait", "port", "top", "stats",
+                                          "build", "container", "network", "volume", "builder"};
+  return k.count(v) > 0;
+}
 
-// The index of the first operand at or after `from`, given the flags that take a value.
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Argument splitting for run/create/exec (and compose's verb and SERVICE): the first operand
+// ends our flags (docker's SetInterspersed(false)): `berth run busybox ls -l` gives ls its -l.
 size_t first_operand(const std::vector<std::string>& args, size_t from,
                      const std::set<std::string>& value_flags) {
   for (size_t i = from; i < args.size(); ++i) {
@@ -143,15 +150,6 @@ size_t first_operand(const std::vector<std::string>& args, size_t from,
   }
   return args.size();
 }
-
-bool is_verb(const std::string& v) {
-  static const std::set<std::string> k = {"run", "create", "ps", "logs", "exec", "stop", "start",
-                                          "restart", "kill", "rm", "wait", "port", "top", "stats",
-                                          "build", "container", "network", "volume", "builder"};
-  return k.count(v) > 0;
-}
-
-}  // namespace
 
 bool is_client_command(const char* verb) { return is_verb(verb); }
 

@@ -66,6 +66,11 @@ void add_container_verbs(CLI::App* parent, bool top, Verbs& v);  // client_conta
 void add_build_verb(CLI::App* parent, Verbs& v);                 // client_build.cc
 void add_object_verbs(CLI::App& app, Verbs& v);  // client_objects.cc: network, volume, builder
 
+// The index of the first operand in `args` at or after `from`, skipping flags and the values
+// of those in `value_flags` ("--" ends the flags): where run/exec's command, or compose's
+// verb and SERVICE, begin (docker's SetInterspersed(false)). args.size() when there is none.
+size_t first_operand(const std::vector<std::string>& args, size_t from, const std::set<std::string>& value_flags);
+
 // The flags that take a value, for client_main's argument split (keep them in step with the
 // verbs' flags): run/create's (client_run.cc), exec's (client_containers.cc).
 const std::set<std::string>& run_value_flags();

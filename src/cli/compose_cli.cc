@@ -271,21 +271,6 @@ int print_ps(const std::vector<compose::ProjectContainer>& cs, const std::string
   return 0;
 }
 
-// The index of the first operand from `from` on (SERVICE of exec/run), given the flags of
-// that verb that take a value.
-size_t first_operand(const std::vector<std::string>& args, size_t from, const std::set<std::string>& value_flags) {
-  for (size_t i = from; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") return i + 1;
-    if (a.starts_with("-")) {
-      if (a.find('=') == std::string::npos && value_flags.count(a)) ++i;
-      continue;
-    }
-    return i;
-  }
-  return args.size();
-}
-
 std::string random_suffix() {
   std::random_device rd;
   static const char* kHex = "0123456789abcdef";

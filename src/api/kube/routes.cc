@@ -120,6 +120,9 @@ std::string invalid_name(const Resource& r, const std::string& name) {
   return "";
 }
 
+// metav1.Time: RFC 3339 in whole seconds, UTC ("2026-12-01T00:17:55Z").
+std::string now_timestamp() { return rfc3339(::time(nullptr), 0).substr(0, 19) + "Z"; }
+
 std::string uuid() {
   std::string h = str::random_hex(16);
   h[12] = '4';
@@ -249,7 +252,7 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   }
   meta["name"] = name;
   meta["uid"] = uuid();
-  meta["creationTimestamp"] = rfc3339(::time(nullptr), 0).substr(0, 19) + "Z";
+  meta["creationTimestamp"] = now_timestamp();
   meta.erase("resourceVersion");
   (*obj)["apiVersion"] = r.api_version();
   (*obj)["kind"] = r.kind;
@@ -471,7 +474,7 @@ void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     Json obj = parse_json(cur->value, "namespace").value_or(Json::object());
     if (obj.value("status", Json::object()).value("phase", "") != "Terminating") {
       obj["status"]["phase"] = "Terminating";
-      obj["metadata"]["deletionTimestamp"] = rfc3339(::time(nullptr), 0).substr(0, 19) + "Z";
+      obj["metadata"]["deletionTimestamp"] = now_timestamp();
       auto rev = s.update(cur->key, dump_json(obj), cur->mod_revision);
       if (!rev) return store_error(ex, rev.error());
       obj["metadata"]["resourceVersion"] = std::to_string(*rev);
@@ -517,7 +520,7 @@ Json discovery(const std::string& group, const std::string& version) {
 Result<void> add_kube_routes(Router& router, store::Store& s) {
   for (auto* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     Json obj = {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                {"metadata", {{"name", ns}, {"uid", uuid()}, {"creationTimestamp", rfc3339(::time(nullptr), 0).substr(0, 19) + "Z"}}},
+                {"metadata", {{"name", ns}, {"uid", uuid()}, {"creationTimestamp", now_timestamp()}}},
                 {"spec", {{"finalizers", {"kubernetes"}}}}, {"status", {{"phase", "Active"}}}};
     auto r = s.create(std::string("/registry/namespaces/") + ns, dump_json(obj));
     if (!r && r.error().code != Errc::kAlreadyExists) return tl::unexpected(r.error());
