@@ -1,5 +1,7 @@
 #include "api/kube/routes.h"
 
+#include "api/kube/resources.h"
+
 #include <chrono>
 #include <regex>
 #include <set>
@@ -11,70 +13,7 @@
 namespace berth::api::kube {
 namespace {
 
-struct Resource {
-  std::string group, version, name, kind, singular;
-  bool namespaced;
-  std::vector<std::string> short_names;
-  std::string api_version() const { return group.empty() ? version : group + "/" + version; }
-};
-
-// The types served, stored as given (their controllers, defaulting and per-type validation
-// come with the cluster issues). Resource names are unique across groups here, so a type's
-// key needs no group.
-const std::vector<Resource>& resources() {
-  static const std::vector<Resource> k = {
-      {"", "v1", "namespaces", "Namespace", "namespace", false, {"ns"}},
-      {"", "v1", "configmaps", "ConfigMap", "configmap", true, {"cm"}},
-      {"", "v1", "secrets", "Secret", "secret", true, {}},
-      {"", "v1", "services", "Service", "service", true, {"svc"}},
-      {"", "v1", "endpoints", "Endpoints", "endpoints", true, {"ep"}},
-      {"", "v1", "pods", "Pod", "pod", true, {"po"}},
-      {"", "v1", "serviceaccounts", "ServiceAccount", "serviceaccount", true, {"sa"}},
-      {"", "v1", "events", "Event", "event", true, {"ev"}},
-      {"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", "persistentvolumeclaim", true, {"pvc"}},
-      {"", "v1", "persistentvolumes", "PersistentVolume", "persistentvolume", false, {"pv"}},
-      {"", "v1", "nodes", "Node", "node", false, {"no"}},
-      {"", "v1", "resourcequotas", "ResourceQuota", "resourcequota", true, {"quota"}},
-      {"", "v1", "limitranges", "LimitRange", "limitrange", true, {"limits"}},
-      {"apps", "v1", "deployments", "Deployment", "deployment", true, {"deploy"}},
-      {"apps", "v1", "replicasets", "ReplicaSet", "replicaset", true, {"rs"}},
-      {"apps", "v1", "statefulsets", "StatefulSet", "statefulset", true, {"sts"}},
-      {"apps", "v1", "daemonsets", "DaemonSet", "daemonset", true, {"ds"}},
-      {"apps", "v1", "controllerrevisions", "ControllerRevision", "controllerrevision", true, {}},
-      {"batch", "v1", "jobs", "Job", "job", true, {}},
-      {"batch", "v1", "cronjobs", "CronJob", "cronjob", true, {"cj"}},
-      {"autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", "horizontalpodautoscaler", true, {"hpa"}},
-      {"networking.k8s.io", "v1", "ingresses", "Ingress", "ingress", true, {"ing"}},
-      {"networking.k8s.io", "v1", "ingressclasses", "IngressClass", "ingressclass", false, {}},
-      {"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", "networkpolicy", true, {"netpol"}},
-      {"policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", "poddisruptionbudget", true, {"pdb"}},
-      {"discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", "endpointslice", true, {}},
-      {"coordination.k8s.io", "v1", "leases", "Lease", "lease", true, {}},
-      {"rbac.authorization.k8s.io", "v1", "roles", "Role", "role", true, {}},
-      {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", "rolebinding", true, {}},
-      {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", "clusterrole", false, {}},
-      {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", "clusterrolebinding", false, {}},
-  };
-  return k;
-}
-
-const Resource* find_resource(const std::string& group, const std::string& version, const std::string& name) {
-  for (auto& r : resources()) {
-    if (r.group == group && r.version == version && r.name == name) return &r;
-  }
-  return nullptr;
-}
-const Resource* find_resource(const std::string& name) { return find_resource("", "v1", name); }
-
-// The group/versions served, in discovery order.
-std::vector<std::pair<std::string, std::string>> group_versions() {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto& r : resources()) {
-    std::pair<std::string, std::string> gv{r.group, r.version};
-    if (!r.group.empty() && std::find(out.begin(), out.end(), gv) == out.end()) out.push_back(gv);
-  }
-  return out;
-}
+const Resource* find_core(const std::string& name) { return find_resource("", "v1", name); }
 
 // A metav1.Status failure (apimachinery pkg/api/errors).
 void status(Exchange& ex, int code, const std::string& reason, const std::string& message, const Json& details = Json()) {
@@ -594,19 +533,19 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
 
   // Cluster-wide collections (namespaces; every namespace's configmaps, secrets).
   router.add("GET", "/api/v1/([a-z]+)", [&s](Exchange& ex) {
-    const Resource* r = find_resource(ex.params()[0]);
+    const Resource* r = find_core(ex.params()[0]);
     if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     list(ex, s, *r, "");
   });
   router.add("POST", "/api/v1/([a-z]+)", [&s](Exchange& ex) {
-    const Resource* r = find_resource(ex.params()[0]);
+    const Resource* r = find_core(ex.params()[0]);
     if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     if (r->namespaced) return status(ex, 405, "MethodNotAllowed", "create needs a namespace");
     create(ex, s, *r, "");
   });
   // One cluster-scoped object (a namespace, node, persistent volume).
   auto cluster_one = [&s](Exchange& ex) {
-    const Resource* r = find_resource(ex.params()[0]);
+    const Resource* r = find_core(ex.params()[0]);
     if (!r || r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     const std::string& name = ex.params()[1];
     if (ex.method() == "GET") return get_one(ex, s, *r, "", name);
@@ -617,14 +556,14 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
   for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) router.add(m, "/api/v1/([a-z]+)/([^/]+)", cluster_one);
   // Namespaced collections and objects.
   auto collection = [&s](Exchange& ex) {
-    const Resource* r = find_resource(ex.params()[1]);
+    const Resource* r = find_core(ex.params()[1]);
     if (!r || !r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     if (ex.method() == "POST") return create(ex, s, *r, ex.params()[0]);
     list(ex, s, *r, ex.params()[0]);
   };
   for (auto* m : {"GET", "POST"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)", collection);
   auto object = [&s](Exchange& ex) {
-    const Resource* r = find_resource(ex.params()[1]);
+    const Resource* r = find_core(ex.params()[1]);
     if (!r || !r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     const std::string &ns = ex.params()[0], &name = ex.params()[2];
     if (ex.method() == "GET") return get_one(ex, s, *r, ns, name);

@@ -1,0 +1,33 @@
+// The Kubernetes API types berth serves: one table of group, version, resource (plural), kind,
+// scope and short names, as discovery (/api/v1, /apis/<group>/<version>) lists them
+// (k8s.io/apimachinery pkg/apis/meta/v1 APIResource).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace berth::api::kube {
+
+struct Resource {
+  std::string group;    // "" for the core group
+  std::string version;  // "v1", "v2"
+  std::string name;     // the plural resource name: "pods", "deployments"
+  std::string kind;     // "Pod", "Deployment"
+  std::string singular;
+  bool namespaced = true;
+  std::vector<std::string> short_names;
+  // "v1" or "<group>/<version>", as objects' apiVersion says it.
+  std::string api_version() const { return group.empty() ? version : group + "/" + version; }
+};
+
+// Every served type, core first, in discovery order. Resource names are unique across groups.
+const std::vector<Resource>& resources();
+// The type served at group/version/name, or nullptr.
+const Resource* find_resource(const std::string& group, const std::string& version, const std::string& name);
+// The type of `kind` in group `group` ("" = core), or nullptr.
+const Resource* find_kind(const std::string& group, const std::string& kind);
+// The named groups' group/versions, in discovery order (the core group is not among them).
+std::vector<std::pair<std::string, std::string>> group_versions();
+
+}  // namespace berth::api::kube
