@@ -1,6 +1,8 @@
 #include "api/kube/routes.h"
 
 #include "api/kube/resources.h"
+#include "api/kube/selectors.h"
+#include "api/kube/strategy.h"
 
 #include <chrono>
 #include <regex>
@@ -44,21 +46,6 @@ Json served(const store::KeyValue& kv) {
   return o;
 }
 
-// DNS-1123 subdomain (ConfigMap, Secret names) or label (Namespace names), as
-// apimachinery's validation.IsDNS1123Subdomain/Label.
-std::string invalid_name(const Resource& r, const std::string& name) {
-  static const std::regex kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  static const std::regex kSubdomain("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-  bool label = r.name == "namespaces";
-  if (name.size() > (label ? 63u : 253u) || !std::regex_match(name, label ? kLabel : kSubdomain)) {
-    return label ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-                   "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc')"
-                 : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                   "and must start and end with an alphanumeric character (e.g. 'example.com')";
-  }
-  return "";
-}
-
 // metav1.Time: RFC 3339 in whole seconds, UTC ("2026-12-01T00:17:55Z").
 std::string now_timestamp() { return rfc3339(::time(nullptr), 0).substr(0, 19) + "Z"; }
 
@@ -66,31 +53,6 @@ std::string uuid() {
   std::string h = str::random_hex(16);
   h[12] = '4';
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
-}
-
-// labelSelector equality terms: "a=b", "a==b", "a!=b", "a", "!a", comma-separated.
-bool selected(const Json& obj, const std::string& selector) {
-  if (selector.empty()) return true;
-  Json labels = obj.value("metadata", Json::object()).value("labels", Json::object());
-  for (auto& term : str::split(selector, ',')) {
-    std::string t(str::trim(term));
-    if (t.empty()) continue;
-    auto has = [&](const std::string& k) { return labels.is_object() && labels.contains(k); };
-    auto val = [&](const std::string& k) { return has(k) && labels[k].is_string() ? labels[k].get<std::string>() : ""; };
-    if (auto ne = t.find("!="); ne != std::string::npos) {
-      std::string k(str::trim(t.substr(0, ne))), v(str::trim(t.substr(ne + 2)));
-      if (has(k) && val(k) == v) return false;
-    } else if (auto eq = t.find('='); eq != std::string::npos) {
-      std::string k(str::trim(t.substr(0, eq)));
-      std::string v(str::trim(t.substr(t[eq + 1] == '=' ? eq + 2 : eq + 1)));
-      if (!has(k) || val(k) != v) return false;
-    } else if (t[0] == '!') {
-      if (has(t.substr(1))) return false;
-    } else if (!has(t)) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // What the type's strategy does to every written object (pkg/registry/core/secret: a
@@ -105,9 +67,62 @@ void normalize(const Resource& r, Json& obj) {
   }
 }
 
+// The type's strategy on an object about to be written: status and generation handling,
+// defaults, validation. False (and a 422 Invalid sent) when the object is invalid. `old` is
+// null on a create.
+bool admit(Exchange& ex, const Resource& r, Json& obj, const Json& old, bool status_only = false) {
+  if (old.is_null()) {
+    prepare_for_create(r, obj);
+  } else {
+    prepare_for_update(r, obj, old, status_only);
+  }
+  normalize(r, obj);
+  apply_defaults(r, obj);
+  auto errors = validate(r, obj, old);
+  if (errors.empty()) return true;
+  std::string name = obj["metadata"].value("name", "");
+  Json causes = Json::array();
+  for (auto& e : errors) causes.push_back({{"reason", e.reason()}, {"message", e.detail}, {"field", e.field}});
+  status(ex, 422, "Invalid", invalid_message(r, name, errors),
+         {{"name", name}, {"group", r.group}, {"kind", r.kind}, {"causes", causes}});
+  return false;
+}
+
+// What the server owns stays as it was on an update or patch (ObjectMetaUpdateValidation
+// and the registry's BeforeUpdate): identity, creation and deletion marks.
+void keep_server_fields(Json& obj, const Json& old) {
+  if (!obj["metadata"].is_object()) obj["metadata"] = Json::object();
+  for (auto* k : {"uid", "creationTimestamp", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds",
+                  "generation"}) {
+    if (old["metadata"].contains(k)) {
+      obj["metadata"][k] = old["metadata"][k];
+    } else {
+      obj["metadata"].erase(k);
+    }
+  }
+}
+
+// Answers a stored update: the object at its new revision — unless it was being deleted and
+// this update took its last finalizer away, when the deletion completes now (the registry's
+// deleteWithoutFinalizers after an update).
+void reply_written(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name,
+                   Json& obj, int64_t rev) {
+  obj["metadata"]["resourceVersion"] = std::to_string(rev);
+  const Json& meta = obj["metadata"];
+  if (meta.contains("deletionTimestamp") && meta.value("finalizers", Json::array()).empty()) {
+    auto gone = s.remove(key(r, ns, name), rev);
+    if (gone) obj["metadata"]["resourceVersion"] = std::to_string(gone->mod_revision);
+  }
+  ex.reply_json(200, obj);
+}
+
 void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
   std::string prefix = "/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : "");
-  std::string selector = ex.query("labelSelector");
+  auto labels = Selector::labels(ex.query("labelSelector"));
+  if (!labels) return status(ex, 400, "BadRequest", labels.error().message);
+  auto fields = Selector::fields(r, ex.query("fieldSelector"));
+  if (!fields) return status(ex, 400, "BadRequest", fields.error().message);
+  auto selected = [&](const Json& obj) { return labels->matches(obj) && fields->matches(obj); };
   // watch=1, true or True (Go's strconv.ParseBool, as the API server reads it).
   if (std::string wq = str::to_lower(ex.query("watch")); wq == "1" || wq == "true" || wq == "t") {
     int64_t from = str::parse_int(ex.query("resourceVersion", "0")).value_or(0);
@@ -125,9 +140,16 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
         break;
       }
       for (auto& e : *events) {
+        // With a selector, an object that stops matching is DELETED for this watch and one
+        // that starts matching is ADDED (apiserver's cacher watch filtering).
         Json obj = served(e.kv);
-        if (!selected(obj, selector)) continue;
-        const char* type = e.type == store::Event::Type::kDelete ? "DELETED" : e.prev ? "MODIFIED" : "ADDED";
+        bool now = selected(obj);
+        bool before = e.prev && selected(served(*e.prev));
+        if (!now && !before) continue;
+        const char* type = e.type == store::Event::Type::kDelete ? "DELETED"
+                           : !now                                ? "DELETED"
+                           : before                              ? "MODIFIED"
+                                                                 : "ADDED";
         if (!ex.write(dump_json(Json{{"type", type}, {"object", obj}}) + "\n")) return;
       }
     }
@@ -149,7 +171,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   Json items = Json::array();
   for (auto& kv : l->items) {
     Json obj = served(kv);
-    if (selected(obj, selector)) items.push_back(obj);
+    if (selected(obj)) items.push_back(obj);
   }
   Json meta = {{"resourceVersion", std::to_string(l->revision)}};
   if (l->more) {
@@ -171,10 +193,6 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   std::string name = meta.value("name", "");
   if (name.empty() && meta.contains("generateName")) name = meta.value("generateName", "") + str::random_hex(3).substr(0, 5);
   if (name.empty()) return status(ex, 422, "Invalid", r.kind + " \"\" is invalid: metadata.name: Required value: name or generateName is required");
-  if (std::string why = invalid_name(r, name); !why.empty()) {
-    return status(ex, 422, "Invalid", r.kind + " \"" + name + "\" is invalid: metadata.name: Invalid value: \"" + name + "\": " + why,
-                  {{"name", name}, {"kind", r.kind}});
-  }
   if (r.namespaced) {
     if (meta.contains("namespace") && meta.value("namespace", "") != ns) {
       return status(ex, 400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request");
@@ -200,7 +218,7 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     (*obj)["status"] = {{"phase", "Active"}};
   }
   if (r.name == "secrets" && !obj->contains("type")) (*obj)["type"] = "Opaque";
-  normalize(r, *obj);
+  if (!admit(ex, r, *obj, Json())) return;
   if (ex.query("dryRun") == "All") return ex.reply_json(201, *obj);
   auto rev = s.create(key(r, ns, name), dump_json(*obj));
   if (!rev && rev.error().code == Errc::kAlreadyExists) {
@@ -217,7 +235,8 @@ void get_one(Exchange& ex, store::Store& s, const Resource& r, const std::string
   ex.reply_json(200, served(*kv));
 }
 
-void update(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
+void update(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name,
+            bool status_only = false) {
   auto body = ex.body();
   if (!body) return status(ex, 400, "BadRequest", body.error().message);
   auto obj = parse_json(*body, "object");
@@ -231,14 +250,11 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
                                              ") does not match the name on the URL (" + name + ")");
   }
   int64_t expected = str::parse_int(meta.value("resourceVersion", "0")).value_or(0);
-  // What the server owns stays as it was.
-  for (auto* k : {"uid", "creationTimestamp", "namespace"}) {
-    if (old["metadata"].contains(k)) meta[k] = old["metadata"][k];
-  }
-  meta.erase("resourceVersion");
+  keep_server_fields(*obj, old);
   (*obj)["apiVersion"] = r.api_version();
   (*obj)["kind"] = r.kind;
-  normalize(r, *obj);
+  if (!admit(ex, r, *obj, old, status_only)) return;
+  (*obj)["metadata"].erase("resourceVersion");
   auto rev = s.update(key(r, ns, name), dump_json(*obj), expected);
   if (!rev && rev.error().code == Errc::kConflict) {
     return status(ex, 409, "Conflict",
@@ -247,8 +263,7 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
                   {{"name", name}, {"kind", r.name}});
   }
   if (!rev) return rev.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, rev.error());
-  meta["resourceVersion"] = std::to_string(*rev);
-  ex.reply_json(200, *obj);
+  reply_written(ex, s, r, ns, name, *obj, *rev);
 }
 
 // Strategic merge patch for the types served so far, which have no list merge keys: a JSON
@@ -284,7 +299,8 @@ Result<Json> strategic_merge(const Json& target, const Json& patch) {
 // PATCH with the content types kubectl sends: application/json-patch+json (RFC 6902),
 // application/merge-patch+json (RFC 7386), application/strategic-merge-patch+json; applied
 // to the current object and stored with compare-and-swap on its revision (retried on a race).
-void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
+void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name,
+           bool status_only = false) {
   auto body = ex.body();
   if (!body) return status(ex, 400, "BadRequest", body.error().message);
   auto p = parse_json(*body, "patch");
@@ -317,19 +333,15 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
     if (!next.is_object() || !next["metadata"].is_object() || next["metadata"].value("name", "") != name) {
       return status(ex, 422, "Invalid", r.kind + " \"" + name + "\" is invalid: metadata.name: the patch may not change the name");
     }
-    // What the server owns stays as it was.
-    for (auto* k : {"uid", "creationTimestamp", "namespace"}) {
-      if (obj["metadata"].contains(k)) next["metadata"][k] = obj["metadata"][k];
-    }
-    next["metadata"].erase("resourceVersion");
+    keep_server_fields(next, obj);
     next["apiVersion"] = r.api_version();
     next["kind"] = r.kind;
-    normalize(r, next);
+    if (!admit(ex, r, next, obj, status_only)) return;
+    next["metadata"].erase("resourceVersion");
     auto rev = s.update(key(r, ns, name), dump_json(next), cur->mod_revision);
     if (!rev && rev.error().code == Errc::kConflict) continue;  // changed meanwhile: patch again
     if (!rev) return store_error(ex, rev.error());
-    next["metadata"]["resourceVersion"] = std::to_string(*rev);
-    return ex.reply_json(200, next);
+    return reply_written(ex, s, r, ns, name, next, *rev);
   }
   status(ex, 409, "Conflict", "Operation cannot be fulfilled on " + r.name + " \"" + name + "\": too many concurrent changes");
 }
