@@ -13,6 +13,7 @@
 
 #include "api/docker/http.h"
 #include "api/docker/tls_listener.h"
+#include "api/kube/garbage_collector.h"
 #include "api/kube/pki.h"
 #include "api/kube/routes.h"
 #include "common/fs.h"
@@ -55,6 +56,8 @@ int server_main(int argc, char** argv) {
   }
   api::Router router;
   if (auto r = api::kube::add_kube_routes(router, **st); !r) return fail(r.error());
+  auto gc = api::kube::GarbageCollector::start(**st);
+  if (!gc) return fail(gc.error());
   auto server = api::Server::listen("", router);
   if (!server) return fail(server.error());
   api::Server* srv = server->get();

@@ -221,5 +221,137 @@ TEST_F(KubeServerTest, ClientsWithoutTheClusterCertificateAreRefused) {
   EXPECT_NE(bad.status, 0);
 }
 
+// Defaults as Kubernetes fills them, and invalid objects refused with its field errors and
+// nothing stored.
+TEST_F(KubeServerTest, BuiltInTypesAreDefaultedAndValidated) {
+  ASSERT_EQ(kubectl("create deployment web --image=busybox:1.36").status, 0);
+  EXPECT_EQ(kubectl("get deploy web -o jsonpath='{.spec.replicas} {.spec.strategy.type} "
+                    "{.spec.strategy.rollingUpdate.maxSurge} {.spec.revisionHistoryLimit} {.metadata.generation} "
+                    "{.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].imagePullPolicy} "
+                    "{.spec.template.spec.terminationGracePeriodSeconds}'").out,
+            "1 RollingUpdate 25% 10 1 Always IfNotPresent 30");
+  ASSERT_EQ(kubectl("run p1 --image=busybox --labels=tier=web").status, 0);
+  EXPECT_EQ(kubectl("get pod p1 -o jsonpath='{.spec.containers[0].imagePullPolicy} {.spec.dnsPolicy} "
+                    "{.spec.serviceAccountName} {.status.phase} {.status.qosClass}'").out,
+            "Always ClusterFirst default Pending BestEffort");
+  ASSERT_EQ(kubectl("create service nodeport web --tcp=80:8080").status, 0);
+  auto svc = kubectl("get svc web -o jsonpath='{.spec.type} {.spec.ports[0].targetPort} {.spec.clusterIP} "
+                     "{.spec.ports[0].nodePort}'").out;
+  EXPECT_TRUE(svc.starts_with("NodePort 8080 10.43.0.")) << svc;
+  EXPECT_TRUE(svc.ends_with(" 30000")) << svc;
+  EXPECT_EQ(kubectl("get svc kubernetes -o jsonpath='{.spec.clusterIP}'").out, "10.43.0.1");
+  EXPECT_EQ(kubectl("get sa default -o name").out, "serviceaccount/default\n");
+
+  // Generation counts spec changes; status changes only through the status subresource.
+  ASSERT_EQ(kubectl("set image deploy/web busybox=busybox:1.37").status, 0);
+  EXPECT_EQ(kubectl("get deploy web -o jsonpath='{.metadata.generation}'").out, "2");
+  ASSERT_EQ(kubectl("patch deploy web --type=merge -p '{\"status\":{\"replicas\":5}}'").status, 0);
+  EXPECT_EQ(kubectl("get deploy web -o jsonpath='{.status.replicas}'").out, "");
+  auto st = kubectl("patch deploy web --subresource=status --type=merge -p '{\"status\":{\"replicas\":3}}'");
+  ASSERT_EQ(st.status, 0) << st.err;
+  EXPECT_EQ(kubectl("get deploy web -o jsonpath='{.status.replicas} {.metadata.generation}'").out, "3 2");
+
+  std::ofstream(dir_ + "/bad.yaml") << R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: bad
+spec:
+  selector:
+    matchLabels: {app: one}
+  template:
+    metadata:
+      labels: {app: two}
+    spec:
+      containers:
+      - name: c
+        image: busybox
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: noimage
+spec:
+  containers:
+  - name: c
+  - name: c
+    image: busybox
+)";
+  auto bad = kubectl("apply -f " + dir_ + "/bad.yaml");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("Deployment.apps \"bad\" is invalid: spec.template.metadata.labels: Invalid value: "
+                         "map[string]string{\"app\":\"two\"}: `selector` does not match template `labels`"),
+            std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("Pod \"noimage\" is invalid: [spec.containers[0].image: Required value, "
+                         "spec.containers[1].name: Duplicate value: \"c\"]"),
+            std::string::npos) << bad.err;
+  EXPECT_EQ(kubectl("get deploy bad").status, 1);
+  EXPECT_EQ(kubectl("get pod noimage").status, 1);
+  auto pod_update = kubectl("patch pod p1 --type=merge -p '{\"spec\":{\"restartPolicy\":\"Never\"}}'");
+  EXPECT_NE(pod_update.err.find("pod updates may not change fields other than"), std::string::npos) << pod_update.err;
+}
+
+TEST_F(KubeServerTest, LabelAndFieldSelectorsChooseObjects) {
+  for (auto [name, tier] : {std::pair{"a", "web"}, {"b", "api"}, {"c", "db"}}) {
+    ASSERT_EQ(kubectl(std::string("run ") + name + " --image=busybox --labels=tier=" + tier).status, 0);
+  }
+  EXPECT_EQ(kubectl("get pods -l 'tier in (web,api)' -o name").out, "pod/a\npod/b\n");
+  EXPECT_EQ(kubectl("get pods -l 'tier notin (web,api)' -o name").out, "pod/c\n");
+  EXPECT_EQ(kubectl("get pods -l '!missing,tier' -o name").out, "pod/a\npod/b\npod/c\n");
+  EXPECT_EQ(kubectl("get pods --field-selector metadata.name=b -o name").out, "pod/b\n");
+  EXPECT_EQ(kubectl("get pods --field-selector status.phase=Pending,metadata.name!=a -o name").out, "pod/b\npod/c\n");
+  auto bad = kubectl("get pods --field-selector spec.nope=x");
+  EXPECT_NE(bad.err.find("field label not supported: spec.nope"), std::string::npos) << bad.err;
+  auto bad_label = kubectl("get pods -l 'tier in web'");
+  EXPECT_NE(bad_label.status, 0);
+  // deletecollection with a selector.
+  auto dc = kubectl("delete --raw '/api/v1/namespaces/default/pods?labelSelector=tier%3Dapi'");
+  ASSERT_EQ(dc.status, 0) << dc.err;
+  EXPECT_EQ(kubectl("get pods -o name").out, "pod/a\npod/c\n");
+}
+
+// ownerReferences: the garbage collector deletes dependents of a deleted owner (background and
+// foreground) or orphans them; finalizers hold an object until they are removed.
+TEST_F(KubeServerTest, GarbageCollectorAndFinalizersFollowDeletionPolicy) {
+  auto owned = [&](const std::string& owner, const std::string& name) {
+    std::string uid = kubectl("get cm " + owner + " -o jsonpath='{.metadata.uid}'").out;
+    std::ofstream(dir_ + "/dep.yaml") << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " << name
+                                      << "\n  ownerReferences:\n  - apiVersion: v1\n    kind: ConfigMap\n    name: "
+                                      << owner << "\n    uid: " << uid << "\n";
+    return kubectl("apply -f " + dir_ + "/dep.yaml").status;
+  };
+  auto gone_within = [&](const std::string& what) {
+    for (int i = 0; i < 100; ++i) {
+      if (kubectl("get " + what).status != 0) return true;
+      usleep(100000);
+    }
+    return false;
+  };
+  for (auto* o : {"o1", "o2", "o3"}) ASSERT_EQ(kubectl(std::string("create cm ") + o).status, 0);
+  ASSERT_EQ(owned("o1", "d1"), 0);
+  ASSERT_EQ(owned("o2", "d2"), 0);
+  ASSERT_EQ(owned("o3", "d3"), 0);
+  ASSERT_EQ(kubectl("delete cm o1").status, 0);
+  EXPECT_TRUE(gone_within("cm d1"));
+  ASSERT_EQ(kubectl("delete cm o2 --cascade=orphan").status, 0);
+  EXPECT_TRUE(gone_within("cm o2"));
+  EXPECT_EQ(kubectl("get cm d2 -o jsonpath='{.metadata.ownerReferences}'").out, "");
+  ASSERT_EQ(kubectl("delete cm o3 --cascade=foreground").status, 0);
+  EXPECT_TRUE(gone_within("cm d3"));
+  EXPECT_TRUE(gone_within("cm o3"));
+  // A dependent whose owner never existed goes too.
+  std::ofstream(dir_ + "/lost.yaml") << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lost\n  ownerReferences:\n"
+                                        "  - {apiVersion: v1, kind: ConfigMap, name: nobody, uid: \"1234\"}\n";
+  ASSERT_EQ(kubectl("apply -f " + dir_ + "/lost.yaml").status, 0);
+  EXPECT_TRUE(gone_within("cm lost"));
+
+  ASSERT_EQ(kubectl("create cm held").status, 0);
+  ASSERT_EQ(kubectl("patch cm held --type=merge -p '{\"metadata\":{\"finalizers\":[\"example.com/hold\"]}}'").status, 0);
+  ASSERT_EQ(kubectl("delete cm held --wait=false").status, 0);
+  EXPECT_NE(kubectl("get cm held -o jsonpath='{.metadata.deletionTimestamp}'").out, "");
+  ASSERT_EQ(kubectl("patch cm held --type=json -p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'").status, 0);
+  EXPECT_NE(kubectl("get cm held").status, 0);
+  EXPECT_EQ(kubectl("get cm -o name").out, "configmap/d2\n");
+}
+
 }  // namespace
 }  // namespace berth::test

@@ -1,10 +1,13 @@
 #include "api/kube/routes.h"
 
+#include "api/kube/deletion.h"
+#include "api/kube/objects.h"
 #include "api/kube/resources.h"
 #include "api/kube/selectors.h"
 #include "api/kube/strategy.h"
 
 #include <chrono>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <thread>
@@ -33,26 +36,6 @@ void store_error(Exchange& ex, const Error& e) {
   if (e.code == Errc::kFailedPrecondition) return status(ex, 410, "Expired", "too old resource version: " + e.message);
   if (e.code == Errc::kInvalidArgument) return status(ex, 400, "BadRequest", e.message);
   status(ex, 500, "InternalError", "Internal error occurred: " + e.message);
-}
-
-std::string key(const Resource& r, const std::string& ns, const std::string& name) {
-  return "/registry/" + r.name + "/" + (r.namespaced ? ns + "/" : "") + name;
-}
-
-// The stored object as served: its resourceVersion is the store's mod_revision.
-Json served(const store::KeyValue& kv) {
-  Json o = parse_json(kv.value, "stored object").value_or(Json::object());
-  o["metadata"]["resourceVersion"] = std::to_string(kv.mod_revision);
-  return o;
-}
-
-// metav1.Time: RFC 3339 in whole seconds, UTC ("2026-12-01T00:17:55Z").
-std::string now_timestamp() { return rfc3339(::time(nullptr), 0).substr(0, 19) + "Z"; }
-
-std::string uuid() {
-  std::string h = str::random_hex(16);
-  h[12] = '4';
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
 }
 
 // What the type's strategy does to every written object (pkg/registry/core/secret: a
@@ -110,7 +93,7 @@ void reply_written(Exchange& ex, store::Store& s, const Resource& r, const std::
   obj["metadata"]["resourceVersion"] = std::to_string(rev);
   const Json& meta = obj["metadata"];
   if (meta.contains("deletionTimestamp") && meta.value("finalizers", Json::array()).empty()) {
-    auto gone = s.remove(key(r, ns, name), rev);
+    auto gone = s.remove(storage_key(r, ns, name), rev);
     if (gone) obj["metadata"]["resourceVersion"] = std::to_string(gone->mod_revision);
   }
   ex.reply_json(200, obj);
@@ -180,6 +163,54 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta}, {"items", items}});
 }
 
+// The `default` ServiceAccount every namespace has (the service account controller's work).
+void ensure_default_service_account(store::Store& s, const std::string& ns) {
+  Json sa = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"},
+             {"metadata", {{"name", "default"}, {"namespace", ns}, {"uid", new_uid()}, {"creationTimestamp", now_timestamp()}}}};
+  (void)s.create("/registry/serviceaccounts/" + ns + "/default", dump_json(sa));
+}
+
+// A new Service's spec.clusterIP (and clusterIPs) from 10.43.0.0/16, k3s's service range, and
+// its NodePort/LoadBalancer ports' nodePorts from 30000-32767, each the lowest one free.
+// Errors: kResourceExhausted when a range is full; the store's.
+Result<void> allocate_service_addresses(store::Store& s, Json& svc) {
+  Json& spec = svc["spec"];
+  std::string type = spec.value("type", "ClusterIP");
+  if (type == "ExternalName") return {};
+  BERTH_ASSIGN_OR_RETURN(store::ListResult all, s.list("/registry/services/", {}));
+  std::set<std::string> ips;
+  std::set<int64_t> node_ports;
+  for (auto& kv : all.items) {
+    Json o = served(kv).value("spec", Json::object());
+    ips.insert(o.value("clusterIP", ""));
+    for (auto& p : o.value("ports", Json::array())) {
+      if (p.is_object() && p.value("nodePort", Json()).is_number_integer()) node_ports.insert(p["nodePort"].get<int64_t>());
+    }
+  }
+  if (spec.value("clusterIP", "").empty()) {
+    for (int i = 10; i < 65535; ++i) {
+      std::string ip = "10.43." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+      if (i % 256 == 0 || i % 256 == 255 || ips.count(ip)) continue;
+      spec["clusterIP"] = ip;
+      break;
+    }
+    if (spec.value("clusterIP", "").empty()) return tl::unexpected(Error{Errc::kResourceExhausted, "failed to allocate a serviceIP: range is full"});
+  }
+  spec["clusterIPs"] = {spec["clusterIP"]};
+  if (type != "NodePort" && type != "LoadBalancer") return {};
+  for (auto& p : spec["ports"]) {
+    if (!p.is_object() || p.value("nodePort", Json()).is_number_integer()) continue;
+    for (int64_t port = 30000; port <= 32767; ++port) {
+      if (node_ports.insert(port).second) {
+        p["nodePort"] = port;
+        break;
+      }
+    }
+    if (!p.contains("nodePort")) return tl::unexpected(Error{Errc::kResourceExhausted, "failed to allocate a nodePort: range is full"});
+  }
+  return {};
+}
+
 void create(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
   auto body = ex.body();
   if (!body) return status(ex, 400, "BadRequest", body.error().message);
@@ -208,7 +239,7 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     meta["namespace"] = ns;
   }
   meta["name"] = name;
-  meta["uid"] = uuid();
+  meta["uid"] = new_uid();
   meta["creationTimestamp"] = now_timestamp();
   meta.erase("resourceVersion");
   (*obj)["apiVersion"] = r.api_version();
@@ -220,17 +251,28 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   if (r.name == "secrets" && !obj->contains("type")) (*obj)["type"] = "Opaque";
   if (!admit(ex, r, *obj, Json())) return;
   if (ex.query("dryRun") == "All") return ex.reply_json(201, *obj);
-  auto rev = s.create(key(r, ns, name), dump_json(*obj));
+  // Services get their cluster IP and node ports here, under one lock so that two creates
+  // cannot take the same (the registry's IP and port allocators).
+  static std::mutex allocate_mu;
+  std::unique_lock allocating(allocate_mu, std::defer_lock);
+  if (r.name == "services") {
+    allocating.lock();
+    if (auto a = allocate_service_addresses(s, *obj); !a) {
+      return status(ex, 422, "Invalid", invalid_message(r, name, {{"Invalid", "spec", a.error().message}}));
+    }
+  }
+  auto rev = s.create(storage_key(r, ns, name), dump_json(*obj));
   if (!rev && rev.error().code == Errc::kAlreadyExists) {
     return status(ex, 409, "AlreadyExists", r.name + " \"" + name + "\" already exists", {{"name", name}, {"kind", r.name}});
   }
   if (!rev) return store_error(ex, rev.error());
   meta["resourceVersion"] = std::to_string(*rev);
+  if (r.name == "namespaces") ensure_default_service_account(s, name);
   ex.reply_json(201, *obj);
 }
 
 void get_one(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
-  auto kv = s.get(key(r, ns, name));
+  auto kv = s.get(storage_key(r, ns, name));
   if (!kv) return kv.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, kv.error());
   ex.reply_json(200, served(*kv));
 }
@@ -241,7 +283,7 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   if (!body) return status(ex, 400, "BadRequest", body.error().message);
   auto obj = parse_json(*body, "object");
   if (!obj || !obj->is_object()) return status(ex, 400, "BadRequest", "the body is not a JSON object");
-  auto cur = s.get(key(r, ns, name));
+  auto cur = s.get(storage_key(r, ns, name));
   if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
   Json old = served(*cur);
   Json& meta = (*obj)["metadata"];
@@ -255,7 +297,7 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   (*obj)["kind"] = r.kind;
   if (!admit(ex, r, *obj, old, status_only)) return;
   (*obj)["metadata"].erase("resourceVersion");
-  auto rev = s.update(key(r, ns, name), dump_json(*obj), expected);
+  auto rev = s.update(storage_key(r, ns, name), dump_json(*obj), expected);
   if (!rev && rev.error().code == Errc::kConflict) {
     return status(ex, 409, "Conflict",
                   "Operation cannot be fulfilled on " + r.name + " \"" + name +
@@ -308,7 +350,7 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
   std::string type = ex.header("Content-Type");
   type = type.substr(0, type.find(';'));
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto cur = s.get(key(r, ns, name));
+    auto cur = s.get(storage_key(r, ns, name));
     if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
     Json obj = served(*cur);
     Json next;
@@ -338,7 +380,7 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
     next["kind"] = r.kind;
     if (!admit(ex, r, next, obj, status_only)) return;
     next["metadata"].erase("resourceVersion");
-    auto rev = s.update(key(r, ns, name), dump_json(next), cur->mod_revision);
+    auto rev = s.update(storage_key(r, ns, name), dump_json(next), cur->mod_revision);
     if (!rev && rev.error().code == Errc::kConflict) continue;  // changed meanwhile: patch again
     if (!rev) return store_error(ex, rev.error());
     return reply_written(ex, s, r, ns, name, next, *rev);
@@ -360,7 +402,7 @@ void scale(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
     body_text = *body;
   }
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto cur = s.get(key(r, ns, name));
+    auto cur = s.get(storage_key(r, ns, name));
     if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
     Json obj = served(*cur);
     Json meta = obj["metadata"];
@@ -391,7 +433,7 @@ void scale(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
                                             : cur->mod_revision;
     obj["spec"]["replicas"] = replicas;
     obj["metadata"].erase("resourceVersion");
-    auto rev = s.update(key(r, ns, name), dump_json(obj), expected ? expected : cur->mod_revision);
+    auto rev = s.update(storage_key(r, ns, name), dump_json(obj), expected ? expected : cur->mod_revision);
     if (!rev && rev.error().code == Errc::kConflict && ex.method() == "PATCH") continue;
     if (!rev && rev.error().code == Errc::kConflict) {
       return status(ex, 409, "Conflict", "Operation cannot be fulfilled on " + r.name + ".apps \"" + name +
@@ -405,40 +447,57 @@ void scale(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
   status(ex, 409, "Conflict", "too many concurrent changes to " + name);
 }
 
-// The namespace controller's work: everything in the namespace, then the namespace.
-void finalize_namespace(store::Store& s, const std::string& name) {
-  for (auto& other : resources()) {
-    if (!other.namespaced) continue;
-    auto l = s.list("/registry/" + other.name + "/" + name + "/", {});
-    if (!l) continue;
-    for (auto& kv : l->items) (void)s.remove(kv.key, 0);
-  }
-  (void)s.remove("/registry/namespaces/" + name, 0);
-}
-
+// DELETE of one object with metav1.DeleteOptions (body or query): 200 with the object when it
+// is gone, 202 with it when finalizers or a grace period keep it for now (the apiserver's
+// DeleteResource handler). A namespace turns Terminating at once (no new content) and the
+// garbage collector removes it with its content a few seconds later.
 void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
+  auto body = ex.body();
+  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto o = DeleteOptions::parse(*body, ex.query("gracePeriodSeconds"), ex.query("propagationPolicy"));
+  if (!o) return status(ex, 400, "BadRequest", o.error().message);
   if (r.name == "namespaces") {
-    // As on Kubernetes the namespace turns Terminating at once (no new content) and goes with
-    // its content a little later, so a `kubectl delete -f` that names both still finds both.
-    auto cur = s.get(key(r, "", name));
+    auto cur = s.get(storage_key(r, "", name));
     if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
-    Json obj = parse_json(cur->value, "namespace").value_or(Json::object());
+    Json obj = served(*cur);
     if (obj.value("status", Json::object()).value("phase", "") != "Terminating") {
       obj["status"]["phase"] = "Terminating";
       obj["metadata"]["deletionTimestamp"] = now_timestamp();
+      obj["metadata"].erase("resourceVersion");
       auto rev = s.update(cur->key, dump_json(obj), cur->mod_revision);
       if (!rev) return store_error(ex, rev.error());
       obj["metadata"]["resourceVersion"] = std::to_string(*rev);
-      std::thread([&s, name] {
-        std::this_thread::sleep_for(std::chrono::seconds(5));
-        finalize_namespace(s, name);
-      }).detach();
     }
     return ex.reply_json(200, obj);
   }
-  auto gone = s.remove(key(r, ns, name), 0);
-  if (!gone) return gone.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, gone.error());
-  ex.reply_json(200, served(*gone));
+  auto d = delete_object(s, r, storage_key(r, ns, name), *o);
+  if (!d && d.error().code == Errc::kNotFound) return not_found(ex, r, name);
+  if (!d && d.error().code == Errc::kConflict) return status(ex, 409, "Conflict", d.error().message, {{"name", name}, {"kind", r.name}});
+  if (!d) return store_error(ex, d.error());
+  ex.reply_json(d->gone ? 200 : 202, d->object);
+}
+
+// DELETE of a collection (deletecollection): every object the label and field selectors
+// choose, each deleted as above; answers the list of them.
+void remove_collection(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
+  auto body = ex.body();
+  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto o = DeleteOptions::parse(*body, ex.query("gracePeriodSeconds"), ex.query("propagationPolicy"));
+  if (!o) return status(ex, 400, "BadRequest", o.error().message);
+  auto labels = Selector::labels(ex.query("labelSelector"));
+  if (!labels) return status(ex, 400, "BadRequest", labels.error().message);
+  auto fields = Selector::fields(r, ex.query("fieldSelector"));
+  if (!fields) return status(ex, 400, "BadRequest", fields.error().message);
+  auto l = s.list("/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : ""), {});
+  if (!l) return store_error(ex, l.error());
+  Json items = Json::array();
+  for (auto& kv : l->items) {
+    Json obj = served(kv);
+    if (!labels->matches(obj) || !fields->matches(obj)) continue;
+    if (auto d = delete_object(s, r, kv.key, *o)) items.push_back(d->object);
+  }
+  ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()},
+                      {"metadata", {{"resourceVersion", std::to_string(s.revision().value_or(0))}}}, {"items", items}});
 }
 
 Json discovery(const std::string& group, const std::string& version) {
@@ -450,7 +509,7 @@ Json discovery(const std::string& group, const std::string& version) {
                     {"singularName", r.singular},
                     {"namespaced", r.namespaced},
                     {"kind", r.kind},
-                    {"verbs", {"create", "delete", "get", "list", "patch", "update", "watch"}},
+                    {"verbs", {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}},
                     {"shortNames", r.short_names}});
     static const std::set<std::string> kAll = {"pods", "services", "deployments", "replicasets", "statefulsets",
                                                "daemonsets", "jobs", "cronjobs", "horizontalpodautoscalers"};
@@ -471,10 +530,24 @@ Json discovery(const std::string& group, const std::string& version) {
 Result<void> add_kube_routes(Router& router, store::Store& s) {
   for (auto* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     Json obj = {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                {"metadata", {{"name", ns}, {"uid", uuid()}, {"creationTimestamp", now_timestamp()}}},
+                {"metadata", {{"name", ns}, {"uid", new_uid()}, {"creationTimestamp", now_timestamp()}}},
                 {"spec", {{"finalizers", {"kubernetes"}}}}, {"status", {{"phase", "Active"}}}};
     auto r = s.create(std::string("/registry/namespaces/") + ns, dump_json(obj));
     if (!r && r.error().code != Errc::kAlreadyExists) return tl::unexpected(r.error());
+    ensure_default_service_account(s, ns);
+  }
+  // The `kubernetes` Service in default, the API's in-cluster address (10.43.0.1:443 in k3s).
+  Json api_svc = {{"apiVersion", "v1"}, {"kind", "Service"},
+                  {"metadata", {{"name", "kubernetes"}, {"namespace", "default"}, {"uid", new_uid()},
+                                {"creationTimestamp", now_timestamp()},
+                                {"labels", {{"component", "apiserver"}, {"provider", "kubernetes"}}}}},
+                  {"spec", {{"type", "ClusterIP"}, {"clusterIP", "10.43.0.1"}, {"clusterIPs", {"10.43.0.1"}},
+                            {"ports", {{{"name", "https"}, {"port", 443}, {"protocol", "TCP"}, {"targetPort", 6443}}}},
+                            {"sessionAffinity", "None"}, {"ipFamilies", {"IPv4"}}, {"ipFamilyPolicy", "SingleStack"},
+                            {"internalTrafficPolicy", "Cluster"}}},
+                  {"status", {{"loadBalancer", Json::object()}}}};
+  if (auto r = s.create("/registry/services/default/kubernetes", dump_json(api_svc)); !r && r.error().code != Errc::kAlreadyExists) {
+    return tl::unexpected(r.error());
   }
   router.add("GET", "/version", [](Exchange& ex) {
     ex.reply_json(200, {{"major", "1"}, {"minor", "31"}, {"gitVersion", "v1.31.0+berth"}, {"gitCommit", ""},
@@ -571,9 +644,10 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     const Resource* r = find_core(ex.params()[1]);
     if (!r || !r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     if (ex.method() == "POST") return create(ex, s, *r, ex.params()[0]);
+    if (ex.method() == "DELETE") return remove_collection(ex, s, *r, ex.params()[0]);
     list(ex, s, *r, ex.params()[0]);
   };
-  for (auto* m : {"GET", "POST"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)", collection);
+  for (auto* m : {"GET", "POST", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)", collection);
   auto object = [&s](Exchange& ex) {
     const Resource* r = find_core(ex.params()[1]);
     if (!r || !r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
@@ -598,6 +672,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
           if (r->namespaced && !namespaced_path) return status(ex, 405, "MethodNotAllowed", "create needs a namespace");
           return create(ex, s, *r, ns);
         }
+        if (ex.method() == "DELETE") return remove_collection(ex, s, *r, ns);
         return list(ex, s, *r, ns);
       }
       const std::string& name = p[namespaced_path ? 4 : 3];
@@ -607,9 +682,37 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
       remove(ex, s, *r, ns, name);
     };
   };
-  for (auto* m : {"GET", "POST"}) {
+  for (auto* m : {"GET", "POST", "DELETE"}) {
     router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)", group_handler(true, false));
     router.add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)", group_handler(false, false));
+  }
+  // The status subresource: GET the object, PUT/PATCH change only its status.
+  auto status_handler = [&s](const Resource* r, const std::string& ns, const std::string& name, Exchange& ex) {
+    if (!r || !has_status(*r)) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+    if (ex.method() == "GET") return get_one(ex, s, *r, ns, name);
+    if (ex.method() == "PUT") return update(ex, s, *r, ns, name, true);
+    patch(ex, s, *r, ns, name, true);
+  };
+  for (auto* m : {"GET", "PUT", "PATCH"}) {
+    router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
+      const auto& p = ex.params();
+      const Resource* r = find_core(p[1]);
+      status_handler(r && r->namespaced ? r : nullptr, p[0], p[2], ex);
+    });
+    router.add(m, "/api/v1/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
+      const Resource* r = find_core(ex.params()[0]);
+      status_handler(r && !r->namespaced ? r : nullptr, "", ex.params()[1], ex);
+    });
+    router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
+      const auto& p = ex.params();
+      const Resource* r = find_resource(p[0], p[1], p[3]);
+      status_handler(r && r->namespaced ? r : nullptr, p[2], p[4], ex);
+    });
+    router.add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
+      const auto& p = ex.params();
+      const Resource* r = find_resource(p[0], p[1], p[2]);
+      status_handler(r && !r->namespaced ? r : nullptr, "", p[3], ex);
+    });
   }
   for (auto* m : {"GET", "PUT", "PATCH"}) {
     router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)/scale", [&s](Exchange& ex) {

@@ -1,0 +1,35 @@
+// The garbage collector and namespace finalizer of the control plane, run beside the API server
+// on its store (k8s.io/kubernetes pkg/controller/garbagecollector: the owner graph from
+// metadata.ownerReferences, attemptToDelete / orphanDependents; pkg/controller/namespace:
+// a Terminating namespace's content deleted, then the namespace).
+//  - An object whose owners are all gone is deleted (background propagation).
+//  - An owner being deleted with the `orphan` finalizer: its dependents lose their
+//    ownerReferences to it, then the finalizer goes (and with it the owner).
+//  - With `foregroundDeletion`: its dependents are deleted (in the foreground too); once none is
+//    left the finalizer goes.
+//  - A namespace marked for deletion: a few seconds later (so a `kubectl delete -f` naming it and
+//    its content still finds both) everything in it is deleted, then the namespace.
+#pragma once
+
+#include <memory>
+
+#include "common/error.h"
+#include "store/store.h"
+
+namespace berth::api::kube {
+
+class GarbageCollector {
+ public:
+  // Starts the collector's thread, which watches every object in `s` (`s` must outlive it).
+  // Errors: the store's.
+  static Result<std::unique_ptr<GarbageCollector>> start(store::Store& s);
+  ~GarbageCollector();  // stops the thread
+
+  struct Impl;
+
+ private:
+  explicit GarbageCollector(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace berth::api::kube
