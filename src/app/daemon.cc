@@ -129,7 +129,7 @@ int daemon_main(int argc, char** argv) {
   std::vector<std::unique_ptr<api::TlsListener>> tls_listeners;
   for (auto& h : tcp_hosts) {
     api::Server* srv = server->get();
-    auto l = api::TlsListener::listen(h, tls_opts, [srv](int fd) { srv->serve_connection(fd); });
+    auto l = api::TlsListener::listen(h, tls_opts, [srv](int fd, const api::Peer&) { srv->serve_connection(fd); });
     if (!l) {
       std::fprintf(stderr, "berth daemon: %s\n", l.error().message.c_str());
       return 1;

@@ -1,7 +1,9 @@
 // berth server: the store (SQLite in --data-dir, or etcd with --datastore-endpoint), the
 // cluster's certificates (made on first start), an admin kubeconfig, and the Kubernetes API on
 // HTTPS with client certificates (k3s server's flags: --data-dir, --https-listen-port,
-// --bind-address, --write-kubeconfig, --datastore-endpoint, --tls-san).
+// --bind-address, --write-kubeconfig, --datastore-endpoint, --tls-san; kube-apiserver's
+// --token-auth-file and --audit-log-path). Clients authenticate with a certificate from the
+// cluster CA or a bearer token; RBAC decides what they may do.
 #include "app/server.h"
 
 #include <signal.h>
@@ -26,12 +28,15 @@ int server_main(int argc, char** argv) {
   std::string data_dir = "/var/lib/berth/server", bind = "127.0.0.1", kubeconfig, datastore;
   int port = 6443;
   std::vector<std::string> sans;
+  std::string token_file, audit_log;
   app.add_option("--data-dir,-d", data_dir, "state, certificates and the admin kubeconfig");
   app.add_option("--https-listen-port", port, "HTTPS port of the API")->check(CLI::Range(1, 65535));
   app.add_option("--bind-address", bind, "address of the API (IPv4)");
   app.add_option("--write-kubeconfig,-o", kubeconfig, "also write the admin kubeconfig here");
   app.add_option("--datastore-endpoint", datastore, "etcd: http://HOST:PORT (default: SQLite in --data-dir)");
   app.add_option("--tls-san", sans, "extra names or IPs for the serving certificate")->allow_extra_args(false);
+  app.add_option("--token-auth-file", token_file, "static bearer tokens: CSV of token,user,uid[,\"group1,group2\"]");
+  app.add_option("--audit-log-path", audit_log, "append an audit event per request (JSON lines) to this file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -54,16 +59,25 @@ int server_main(int argc, char** argv) {
     if (path.empty()) continue;
     if (auto w = fs::atomic_write(path, *config, 0600); !w) return fail(w.error());
   }
+  auto authn = api::kube::Authenticator::make(**st, pki->service_account_key, token_file);
+  if (!authn) return fail(authn.error());
+  api::kube::Authorizer authz(**st);
+  std::unique_ptr<api::kube::AuditLog> audit;
+  if (!audit_log.empty()) {
+    auto a = api::kube::AuditLog::open(audit_log);
+    if (!a) return fail(a.error());
+    audit = std::move(*a);
+  }
   api::Router router;
-  if (auto r = api::kube::add_kube_routes(router, **st); !r) return fail(r.error());
+  if (auto r = api::kube::add_kube_routes(router, **st, {authn->get(), &authz, audit.get()}); !r) return fail(r.error());
   auto gc = api::kube::GarbageCollector::start(**st);
   if (!gc) return fail(gc.error());
   auto server = api::Server::listen("", router);
   if (!server) return fail(server.error());
   api::Server* srv = server->get();
   auto tls = api::TlsListener::listen("tcp://" + bind + ":" + std::to_string(port),
-                                      {pki->ca_cert, pki->server_cert, pki->server_key},
-                                      [srv](int fd) { srv->serve_connection(fd); });
+                                      {pki->ca_cert, pki->server_cert, pki->server_key, true},
+                                      [srv](int fd, const api::Peer& peer) { srv->serve_connection(fd, peer); });
   if (!tls) return fail(tls.error());
   ::signal(SIGPIPE, SIG_IGN);
   sigset_t set;

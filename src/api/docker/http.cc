@@ -49,13 +49,14 @@ std::string url_decode(std::string_view s, bool plus_is_space) {
 class BeastExchange : public Exchange {
  public:
   BeastExchange(Local::socket& sock, beast::flat_buffer& buf,
-                http::request_parser<http::empty_body>& hp)
-      : sock_(sock), buf_(buf), hp_(hp) {
+                http::request_parser<http::empty_body>& hp, const Peer& peer)
+      : sock_(sock), buf_(buf), hp_(hp), peer_(peer) {
     const auto& req = hp_.get();
     keep_alive_ = req.keep_alive();  // read now: body() moves the parser away
     for (const auto& f : req) headers_[std::string(f.name_string())] = std::string(f.value());
     method_ = std::string(req.method_string());
     std::string_view target(req.target().data(), req.target().size());
+    target_ = std::string(target);
     auto q = target.find('?');
     std::string path = url_decode(target.substr(0, q), false);
     // docker prefixes every path with the API version it negotiated.
@@ -97,6 +98,9 @@ class BeastExchange : public Exchange {
     return it == headers_.end() ? "" : it->second;
   }
   const std::vector<std::string>& params() const override { return params_; }
+  const Peer& peer() const override { return peer_; }
+  const std::string& target() const override { return target_; }
+  int status_sent() const override { return status_; }
   void set_params(std::vector<std::string> p) { params_ = std::move(p); }
 
   Result<std::string> body(size_t max_bytes) override {
@@ -153,6 +157,7 @@ class BeastExchange : public Exchange {
   }
 
   void reply(int status, const std::string& body, const std::string& content_type) override {
+    status_ = status;
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     common_headers(res);
     if (!body.empty() || status != 204) res.set(http::field::content_type, content_type);
@@ -166,6 +171,7 @@ class BeastExchange : public Exchange {
   }
 
   Result<void> begin_stream(int status, const std::string& content_type) override {
+    status_ = status;
     http::response<http::empty_body> res{static_cast<http::status>(status), 11};
     common_headers(res);
     res.set(http::field::content_type, content_type);
@@ -202,6 +208,7 @@ class BeastExchange : public Exchange {
   }
 
   Result<int> hijack(const std::string& content_type) override {
+    status_ = 101;
     std::string head = "HTTP/1.1 101 UPGRADED\r\nContent-Type: " + content_type +
                        "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: " + kApiVersion +
                        "\r\n\r\n";
@@ -225,6 +232,9 @@ class BeastExchange : public Exchange {
   Local::socket& sock_;
   beast::flat_buffer& buf_;
   http::request_parser<http::empty_body>& hp_;
+  const Peer& peer_;
+  std::string target_;
+  int status_ = 0;
   std::string method_, path_;
   std::multimap<std::string, std::string> query_;
   std::map<std::string, std::string, beast::iless> headers_;
@@ -296,7 +306,7 @@ struct Server::Impl {
   std::condition_variable stopped_cv;
   bool stopped = false;
 
-  void session(Local::socket sock) {
+  void session(Local::socket sock, const Peer& peer = {}) {
     beast::flat_buffer buf;
     for (;;) {
       http::request_parser<http::empty_body> hp;
@@ -304,7 +314,7 @@ struct Server::Impl {
       beast::error_code ec;
       http::read_header(sock, buf, hp, ec);
       if (ec) return;  // closed, or not HTTP
-      BeastExchange ex(sock, buf, hp);
+      BeastExchange ex(sock, buf, hp, peer);
       router->dispatch(ex);
       if (!ex.answered()) ex.error(500, "no answer");
       if (!ex.reusable()) {
@@ -389,7 +399,7 @@ void Server::stop() {
   ::unlink(impl_->path.c_str());
 }
 
-void Server::serve_connection(int fd) {
+void Server::serve_connection(int fd, const Peer& peer) {
   Local::socket sock(impl_->ioc);
   beast::error_code ec;
   sock.assign(Local(), fd, ec);
@@ -397,7 +407,7 @@ void Server::serve_connection(int fd) {
     ::close(fd);
     return;
   }
-  impl_->session(std::move(sock));
+  impl_->session(std::move(sock), peer);
 }
 
 Result<std::string> spool_body(Exchange& ex, const std::string& root) {

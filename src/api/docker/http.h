@@ -18,6 +18,16 @@
 
 namespace berth::api {
 
+// Who is on the other end of a connection, as its transport proved it: the subject of a
+// verified TLS client certificate (CN = user, O = groups, as Kubernetes' x509 authenticator
+// reads it). Empty for the unix socket and for TLS clients without a certificate.
+struct Peer {
+  std::string address;  // the client's IP address ("" = a unix socket)
+  bool verified = false;
+  std::string common_name;
+  std::vector<std::string> organizations;
+};
+
 // One request and the connection it came on. Handlers answer exactly once: reply()/error(),
 // or begin_stream() + write() (+ end_stream()), or hijack().
 class Exchange {
@@ -30,6 +40,11 @@ class Exchange {
   // Every value of a repeated parameter (`changes=..&changes=..`, `names=..`).
   virtual std::vector<std::string> query_all(const std::string& key) const = 0;
   virtual std::string header(const std::string& name) const = 0;
+  virtual const Peer& peer() const = 0;
+  // The request target as sent: path and query ("/api/v1/pods?watch=1").
+  virtual const std::string& target() const = 0;
+  // The status of the response begun so far (0 = none yet).
+  virtual int status_sent() const = 0;
   // Path parameters captured by the route pattern, in order.
   virtual const std::vector<std::string>& params() const = 0;
   // The whole body (refused above `max_bytes`). Errors: kResourceExhausted, kUnavailable.
@@ -95,8 +110,9 @@ class Server {
   void run();
   void stop();
   // Serves one connection that arrived elsewhere (the TLS listener's plaintext end) until it
-  // closes; takes ownership of `fd`. Blocks: call it on a thread of its own.
-  void serve_connection(int fd);
+  // closes; takes ownership of `fd`; its requests see `peer`. Blocks: call it on a thread of
+  // its own.
+  void serve_connection(int fd, const Peer& peer = {});
 
   struct Impl;
 

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,12 +81,42 @@ void pump(SSL* ssl, int tcp, int plain) {
   }
 }
 
+// The verified client certificate's subject: CN and every O.
+Peer peer_of(SSL* ssl, int tcp) {
+  Peer p;
+  sockaddr_in sa{};
+  socklen_t len = sizeof sa;
+  char ip[INET_ADDRSTRLEN] = "";
+  if (::getpeername(tcp, reinterpret_cast<sockaddr*>(&sa), &len) == 0 && inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip)) {
+    p.address = ip;
+  }
+  X509* cert = SSL_get_peer_certificate(ssl);
+  if (!cert) return p;
+  if (SSL_get_verify_result(ssl) == X509_V_OK) {
+    X509_NAME* name = X509_get_subject_name(cert);
+    for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+      X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+      int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+      unsigned char* utf8 = nullptr;
+      int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+      if (n < 0) continue;
+      std::string v(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+      OPENSSL_free(utf8);
+      if (nid == NID_commonName) p.common_name = v;
+      if (nid == NID_organizationName) p.organizations.push_back(v);
+    }
+    p.verified = true;
+  }
+  X509_free(cert);
+  return p;
+}
+
 }  // namespace
 
 struct TlsListener::Impl {
   SSL_CTX* ctx = nullptr;
   int fd = -1;
-  std::function<void(int)> serve;
+  std::function<void(int, const Peer&)> serve;
 
   ~Impl() {
     if (ctx) SSL_CTX_free(ctx);
@@ -103,7 +134,7 @@ struct TlsListener::Impl {
       ::setsockopt(tcp, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
       int pair[2];
       if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0) {
-        std::thread([serve = serve, fd = pair[0]] { serve(fd); }).detach();
+        std::thread([serve = serve, fd = pair[0], peer = peer_of(ssl, tcp)] { serve(fd, peer); }).detach();
         pump(ssl, tcp, pair[1]);
         ::close(pair[1]);
       }
@@ -119,7 +150,7 @@ TlsListener::TlsListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TlsListener::~TlsListener() = default;
 
 Result<std::unique_ptr<TlsListener>> TlsListener::listen(const std::string& address, const TlsOptions& tls,
-                                                         std::function<void(int fd)> serve) {
+                                                         std::function<void(int fd, const Peer& peer)> serve) {
   std::string hp = address.starts_with("tcp://") ? address.substr(6) : address;
   auto colon = hp.rfind(':');
   int64_t port = colon == std::string::npos ? 0 : str::parse_int(hp.substr(colon + 1)).value_or(0);
@@ -151,7 +182,8 @@ Result<std::unique_ptr<TlsListener>> TlsListener::listen(const std::string& addr
   if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.ca_file.c_str())) {
     SSL_CTX_set_client_CA_list(impl->ctx, names);
   }
-  SSL_CTX_set_verify(impl->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  SSL_CTX_set_verify(impl->ctx, SSL_VERIFY_PEER | (tls.client_certificate_optional ? 0 : SSL_VERIFY_FAIL_IF_NO_PEER_CERT),
+                     nullptr);
 
   impl->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;

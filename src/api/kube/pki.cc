@@ -85,10 +85,17 @@ Result<void> write_pair(const std::string& dir, const std::string& name, X509* c
 }  // namespace
 
 Result<Pki> ensure_pki(const std::string& dir, const std::vector<std::string>& hosts) {
-  Pki p{dir + "/ca.crt", dir + "/server.crt", dir + "/server.key", dir + "/admin.crt", dir + "/admin.key"};
-  if (fs::exists(p.ca_cert) && fs::exists(p.server_key) && fs::exists(p.admin_key)) return p;
+  Pki p{dir + "/ca.crt", dir + "/server.crt", dir + "/server.key", dir + "/admin.crt", dir + "/admin.key",
+        dir + "/service-account.key"};
   BERTH_TRY(fs::mkdir_all(dir, 0700));
   auto gen = [] { return Key(EVP_EC_gen("P-256"), EVP_PKEY_free); };
+  if (!fs::exists(p.service_account_key)) {
+    Key sa = gen();
+    if (!sa) return tl::unexpected(ssl_error("generate keys"));
+    std::string key_pem = pem([&](BIO* b) { return PEM_write_bio_PrivateKey(b, sa.get(), nullptr, nullptr, 0, nullptr, nullptr); });
+    BERTH_TRY(fs::atomic_write(p.service_account_key, key_pem, 0600));
+  }
+  if (fs::exists(p.ca_cert) && fs::exists(p.server_key) && fs::exists(p.admin_key)) return p;
   Key ca_key = gen(), server_key = gen(), admin_key = gen();
   if (!ca_key || !server_key || !admin_key) return tl::unexpected(ssl_error("generate keys"));
   BERTH_ASSIGN_OR_RETURN(Cert ca, make_cert(ca_key.get(), "berth-ca", "", nullptr, nullptr,

@@ -13,9 +13,11 @@ namespace berth::api::kube {
 
 struct Pki {
   std::string ca_cert, server_cert, server_key, admin_cert, admin_key;  // file paths
+  std::string service_account_key;  // PEM: the key that signs ServiceAccount tokens
 };
 
-// Loads the files under `dir` when they exist, else makes them (`hosts`: extra DNS names or
+// Loads the files under `dir` when they exist, else makes them (the service account key too,
+// when only it is missing) (`hosts`: extra DNS names or
 // IPv4 addresses for the serving certificate). Errors: the file system's, kInternal (OpenSSL).
 Result<Pki> ensure_pki(const std::string& dir, const std::vector<std::string>& hosts);
 

@@ -1,17 +1,15 @@
 #include "api/kube/routes.h"
 
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <set>
+
 #include "api/kube/deletion.h"
 #include "api/kube/objects.h"
 #include "api/kube/resources.h"
 #include "api/kube/selectors.h"
 #include "api/kube/strategy.h"
-
-#include <chrono>
-#include <mutex>
-#include <regex>
-#include <set>
-#include <thread>
-
 #include "common/strings.h"
 #include "common/time.h"
 
@@ -525,9 +523,45 @@ Json discovery(const std::string& group, const std::string& version) {
           {"resources", list}};
 }
 
+// The route's handler behind authentication, authorization and the audit log (the API
+// server's filter chain: WithAuthentication, WithAuthorization, WithAudit).
+Handler guarded(const Access& a, Handler h) {
+  return [a, h = std::move(h)](Exchange& ex) {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t received = int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+    std::string wq = str::to_lower(ex.query("watch"));
+    RequestInfo info = request_info(ex.method(), ex.path(), wq == "1" || wq == "true" || wq == "t");
+    std::optional<UserInfo> user = a.authn ? a.authn->authenticate(ex.peer(), ex.header("Authorization"))
+                                           : std::optional<UserInfo>(UserInfo{"system:admin", "", {"system:masters"}});
+    if (!user) {
+      status(ex, 401, "Unauthorized", "Unauthorized");
+      if (a.audit) {
+        a.audit->record({"system:anonymous", "", {"system:unauthenticated"}}, info, ex.target(), ex.peer().address,
+                        ex.header("User-Agent"), 401, received);
+      }
+      return;
+    }
+    std::string why = a.authz ? a.authz->denied(*user, info) : "";
+    if (!why.empty()) {
+      std::string what = !info.resource_request ? "forbidden"
+                         : info.name.empty()    ? info.resource + " is forbidden"
+                                                : info.resource + " \"" + info.name + "\" is forbidden";
+      status(ex, 403, "Forbidden", what + ": " + why, {{"name", info.name}, {"group", info.api_group}, {"kind", info.resource}});
+    } else {
+      h(ex);
+    }
+    if (a.audit) a.audit->record(*user, info, ex.target(), ex.peer().address, ex.header("User-Agent"), ex.status_sent(), received);
+  };
+}
+
 }  // namespace
 
-Result<void> add_kube_routes(Router& router, store::Store& s) {
+Result<void> add_kube_routes(Router& router, store::Store& s, const Access& access) {
+  BERTH_TRY(ensure_bootstrap_policy(s));
+  auto add = [&router, access](const std::string& method, const std::string& pattern, Handler h) {
+    router.add(method, pattern, guarded(access, std::move(h)));
+  };
   for (auto* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     Json obj = {{"apiVersion", "v1"}, {"kind", "Namespace"},
                 {"metadata", {{"name", ns}, {"uid", new_uid()}, {"creationTimestamp", now_timestamp()}}},
@@ -549,26 +583,26 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
   if (auto r = s.create("/registry/services/default/kubernetes", dump_json(api_svc)); !r && r.error().code != Errc::kAlreadyExists) {
     return tl::unexpected(r.error());
   }
-  router.add("GET", "/version", [](Exchange& ex) {
+  add("GET", "/version", [](Exchange& ex) {
     ex.reply_json(200, {{"major", "1"}, {"minor", "31"}, {"gitVersion", "v1.31.0+berth"}, {"gitCommit", ""},
                         {"gitTreeState", "clean"}, {"buildDate", "2026-11-30T00:00:00Z"}, {"goVersion", "n/a"},
                         {"compiler", "berth"}, {"platform", "linux/amd64"}});
   });
-  router.add("GET", "/api", [](Exchange& ex) {
+  add("GET", "/api", [](Exchange& ex) {
     ex.reply_json(200, {{"kind", "APIVersions"}, {"versions", {"v1"}},
                         {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", ""}}}}});
   });
-  router.add("GET", "/api/v1", [](Exchange& ex) { ex.reply_json(200, discovery("", "v1")); });
+  add("GET", "/api/v1", [](Exchange& ex) { ex.reply_json(200, discovery("", "v1")); });
   auto api_group = [](const std::string& group, const std::string& version) {
     Json gv = {{"groupVersion", group + "/" + version}, {"version", version}};
     return Json{{"name", group}, {"versions", Json::array({gv})}, {"preferredVersion", gv}};
   };
-  router.add("GET", "/apis", [api_group](Exchange& ex) {
+  add("GET", "/apis", [api_group](Exchange& ex) {
     Json groups = Json::array();
     for (auto& [g, v] : group_versions()) groups.push_back(api_group(g, v));
     ex.reply_json(200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
   });
-  router.add("GET", "/apis/([^/]+)", [api_group](Exchange& ex) {
+  add("GET", "/apis/([^/]+)", [api_group](Exchange& ex) {
     for (auto& [g, v] : group_versions()) {
       if (g != ex.params()[0]) continue;
       Json out = api_group(g, v);
@@ -578,7 +612,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     }
     status(ex, 404, "NotFound", "the server could not find the requested resource");
   });
-  router.add("GET", "/apis/([^/]+)/([^/]+)", [](Exchange& ex) {
+  add("GET", "/apis/([^/]+)/([^/]+)", [](Exchange& ex) {
     Json d = discovery(ex.params()[0], ex.params()[1]);
     if (d["resources"].empty()) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     ex.reply_json(200, d);
@@ -586,14 +620,14 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
   // OpenAPI v3 discovery: its presence tells kubectl (1.26+) that the server does field
   // validation (fieldValidation=Strict), so it skips client-side validation. The per-group
   // documents carry no schemas yet (kubectl explain needs them).
-  router.add("GET", "/openapi/v3", [](Exchange& ex) {
+  add("GET", "/openapi/v3", [](Exchange& ex) {
     Json paths = {{"api/v1", {{"serverRelativeURL", "/openapi/v3/api/v1?hash=berth1"}}}};
     for (auto& [g, v] : group_versions()) {
       paths["apis/" + g + "/" + v] = {{"serverRelativeURL", "/openapi/v3/apis/" + g + "/" + v + "?hash=berth1"}};
     }
     ex.reply_json(200, {{"paths", paths}});
   });
-  router.add("GET", "/openapi/v3/(api/v1|apis/[^/]+/[^/]+)", [](Exchange& ex) {
+  add("GET", "/openapi/v3/(api/v1|apis/[^/]+/[^/]+)", [](Exchange& ex) {
     // Each type's PATCH operation names its GVK and the fieldValidation parameter, which is
     // what kubectl's query-parameter verifier looks for.
     std::string gv = ex.params()[0];
@@ -614,15 +648,15 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
                         {"paths", paths},
                         {"components", {{"schemas", Json::object()}}}});
   });
-  router.add("GET", "/(?:healthz|readyz|livez)", [](Exchange& ex) { ex.reply(200, "ok", "text/plain"); });
+  add("GET", "/(?:healthz|readyz|livez)", [](Exchange& ex) { ex.reply(200, "ok", "text/plain"); });
 
   // Cluster-wide collections (namespaces; every namespace's configmaps, secrets).
-  router.add("GET", "/api/v1/([a-z]+)", [&s](Exchange& ex) {
+  add("GET", "/api/v1/([a-z]+)", [&s](Exchange& ex) {
     const Resource* r = find_core(ex.params()[0]);
     if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     list(ex, s, *r, "");
   });
-  router.add("POST", "/api/v1/([a-z]+)", [&s](Exchange& ex) {
+  add("POST", "/api/v1/([a-z]+)", [&s](Exchange& ex) {
     const Resource* r = find_core(ex.params()[0]);
     if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     if (r->namespaced) return status(ex, 405, "MethodNotAllowed", "create needs a namespace");
@@ -638,7 +672,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     if (ex.method() == "PATCH") return patch(ex, s, *r, "", name);
     remove(ex, s, *r, "", name);
   };
-  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) router.add(m, "/api/v1/([a-z]+)/([^/]+)", cluster_one);
+  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) add(m, "/api/v1/([a-z]+)/([^/]+)", cluster_one);
   // Namespaced collections and objects.
   auto collection = [&s](Exchange& ex) {
     const Resource* r = find_core(ex.params()[1]);
@@ -647,7 +681,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     if (ex.method() == "DELETE") return remove_collection(ex, s, *r, ex.params()[0]);
     list(ex, s, *r, ex.params()[0]);
   };
-  for (auto* m : {"GET", "POST", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)", collection);
+  for (auto* m : {"GET", "POST", "DELETE"}) add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)", collection);
   auto object = [&s](Exchange& ex) {
     const Resource* r = find_core(ex.params()[1]);
     if (!r || !r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
@@ -657,7 +691,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     if (ex.method() == "PATCH") return patch(ex, s, *r, ns, name);
     remove(ex, s, *r, ns, name);
   };
-  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)", object);
+  for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)", object);
   // Named groups: /apis/<group>/<version>/[namespaces/<ns>/]<resource>[/<name>].
   auto group_handler = [&s](bool namespaced_path, bool one) {
     return [&s, namespaced_path, one](Exchange& ex) {
@@ -683,8 +717,8 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     };
   };
   for (auto* m : {"GET", "POST", "DELETE"}) {
-    router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)", group_handler(true, false));
-    router.add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)", group_handler(false, false));
+    add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)", group_handler(true, false));
+    add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)", group_handler(false, false));
   }
   // The status subresource: GET the object, PUT/PATCH change only its status.
   auto status_handler = [&s](const Resource* r, const std::string& ns, const std::string& name, Exchange& ex) {
@@ -694,28 +728,28 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     patch(ex, s, *r, ns, name, true);
   };
   for (auto* m : {"GET", "PUT", "PATCH"}) {
-    router.add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
+    add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
       const auto& p = ex.params();
       const Resource* r = find_core(p[1]);
       status_handler(r && r->namespaced ? r : nullptr, p[0], p[2], ex);
     });
-    router.add(m, "/api/v1/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
+    add(m, "/api/v1/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
       const Resource* r = find_core(ex.params()[0]);
       status_handler(r && !r->namespaced ? r : nullptr, "", ex.params()[1], ex);
     });
-    router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
+    add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
       const auto& p = ex.params();
       const Resource* r = find_resource(p[0], p[1], p[3]);
       status_handler(r && r->namespaced ? r : nullptr, p[2], p[4], ex);
     });
-    router.add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
+    add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)/([^/]+)/status", [status_handler](Exchange& ex) {
       const auto& p = ex.params();
       const Resource* r = find_resource(p[0], p[1], p[2]);
       status_handler(r && !r->namespaced ? r : nullptr, "", p[3], ex);
     });
   }
   for (auto* m : {"GET", "PUT", "PATCH"}) {
-    router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)/scale", [&s](Exchange& ex) {
+    add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)/scale", [&s](Exchange& ex) {
       const auto& p = ex.params();
       const Resource* r = find_resource(p[0], p[1], p[3]);
       if (!r) return status(ex, 404, "NotFound", "the server could not find the requested resource");
@@ -723,8 +757,41 @@ Result<void> add_kube_routes(Router& router, store::Store& s) {
     });
   }
   for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) {
-    router.add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)", group_handler(true, true));
-    router.add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)/([^/]+)", group_handler(false, true));
+    add(m, "/apis/([^/]+)/([^/]+)/namespaces/([^/]+)/([a-z]+)/([^/]+)", group_handler(true, true));
+    add(m, "/apis/([^/]+)/([^/]+)/([a-z]+)/([^/]+)", group_handler(false, true));
+  }
+  // TokenRequest (kubectl create token): a ServiceAccount token signed by this server.
+  add("POST", "/api/v1/namespaces/([^/]+)/serviceaccounts/([^/]+)/token", [&s, access](Exchange& ex) {
+    const std::string &ns = ex.params()[0], &name = ex.params()[1];
+    auto sa = s.get("/registry/serviceaccounts/" + ns + "/" + name);
+    if (!sa) return not_found(ex, *find_core("serviceaccounts"), name);
+    auto body = ex.body();
+    Json req = body ? parse_json(*body, "TokenRequest").value_or(Json::object()) : Json::object();
+    Json spec = req.is_object() ? req.value("spec", Json::object()) : Json::object();
+    int64_t seconds = spec.value("expirationSeconds", int64_t{3600});
+    if (seconds < 600) {
+      return status(ex, 422, "Invalid", "TokenRequest.authentication.k8s.io \"" + name +
+                                            "\" is invalid: spec.expirationSeconds: Invalid value: " + std::to_string(seconds) +
+                                            ": may not specify a duration less than 10 minutes");
+    }
+    std::vector<std::string> audiences;
+    for (auto& a : spec.value("audiences", Json::array())) {
+      if (a.is_string()) audiences.push_back(a);
+    }
+    if (!access.authn) return status(ex, 500, "InternalError", "no token signer");
+    auto token = access.authn->service_account_token(ns, name, served(*sa)["metadata"].value("uid", ""), seconds, audiences);
+    if (!token) return status(ex, 500, "InternalError", token.error().message);
+    spec["expirationSeconds"] = seconds;
+    spec["audiences"] = audiences.empty() ? std::vector<std::string>{"https://kubernetes.default.svc.cluster.local"} : audiences;
+    ex.reply_json(201, {{"kind", "TokenRequest"}, {"apiVersion", "authentication.k8s.io/v1"},
+                        {"metadata", {{"name", name}, {"namespace", ns}, {"creationTimestamp", Json()}}},
+                        {"spec", spec},
+                        {"status", {{"token", *token},
+                                    {"expirationTimestamp", rfc3339(::time(nullptr) + seconds, 0).substr(0, 19) + "Z"}}}});
+  });
+  // Anything else: 404 — after authentication, so that a stranger learns nothing.
+  for (auto* m : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+    add(m, ".*", [](Exchange& ex) { status(ex, 404, "NotFound", "the server could not find the requested resource"); });
   }
   return {};
 }

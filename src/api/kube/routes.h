@@ -9,12 +9,25 @@
 #pragma once
 
 #include "api/docker/http.h"
+#include "api/kube/audit.h"
+#include "api/kube/authn.h"
+#include "api/kube/rbac.h"
 #include "store/store.h"
 
 namespace berth::api::kube {
 
-// Adds the routes to `r`; `s` must outlive the router. Also makes the namespaces every
-// cluster has (default, kube-system, kube-public, kube-node-lease) when missing.
-Result<void> add_kube_routes(Router& r, store::Store& s);
+// Who may do what: every route first authenticates the request (401 Unauthorized without a
+// user), asks the authorizer (403 Forbidden), and afterwards writes an audit event. Null
+// members switch that part off; the pointers must outlive the router.
+struct Access {
+  const Authenticator* authn = nullptr;
+  const Authorizer* authz = nullptr;
+  AuditLog* audit = nullptr;
+};
+
+// Adds the routes to `r`; `s` must outlive the router. Also makes what every cluster has when
+// missing: the namespaces default, kube-system, kube-public and kube-node-lease with their
+// default ServiceAccounts, the `kubernetes` Service, and the bootstrap RBAC policy.
+Result<void> add_kube_routes(Router& r, store::Store& s, const Access& access);
 
 }  // namespace berth::api::kube
