@@ -191,6 +191,18 @@ TEST_F(KubeServerTest, WatchSeesAddsChangesAndDeletes) {
   for (int i = 0; i < 100 && sh("grep -q DELETED " + out).status != 0; ++i) usleep(50000);
   EXPECT_EQ(sh("awk '{print $1, $2}' " + out).out, "EVENT NAME\nADDED first\nADDED second\nDELETED first\n");
   sh("pkill -f 'cache-dir " + dir_ + "/cache get cm -w'");
+  // A watch without a resourceVersion starts with what exists; sendInitialEvents ends those
+  // with a bookmark (the watch-list protocol).
+  auto raw = kubectl("get --raw '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1' | "
+                     "/usr/bin/python3 -c 'import sys, json; [print(e[\"type\"], e[\"object\"][\"metadata\"][\"name\"]) "
+                     "for e in map(json.loads, sys.stdin)]'");
+  EXPECT_EQ(raw.out, "ADDED second\n") << raw.err;
+  auto list = kubectl("get --raw '/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&"
+                      "allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1' | "
+                      "/usr/bin/python3 -c 'import sys, json; [print(e[\"type\"], "
+                      "e[\"object\"][\"metadata\"].get(\"name\") or e[\"object\"][\"metadata\"][\"annotations\"]) "
+                      "for e in map(json.loads, sys.stdin)]'");
+  EXPECT_EQ(list.out, "ADDED second\nBOOKMARK {'k8s.io/initial-events-end': 'true'}\n") << list.err;
 }
 
 TEST_F(KubeServerTest, PythonClientListsAndWatchesPods) {

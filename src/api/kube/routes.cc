@@ -107,12 +107,45 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   // watch=1, true or True (Go's strconv.ParseBool, as the API server reads it).
   if (std::string wq = str::to_lower(ex.query("watch")); wq == "1" || wq == "true" || wq == "t") {
     int64_t from = str::parse_int(ex.query("resourceVersion", "0")).value_or(0);
+    // Without a resourceVersion (or "0", or with sendInitialEvents) the watch starts with the
+    // current objects as ADDED events, then goes on from the revision they were read at.
+    bool initial = from == 0 || ex.query("sendInitialEvents") == "true";
+    std::vector<store::KeyValue> current;
+    if (initial) {
+      store::ListOptions at;
+      at.revision = from;
+      auto l = s.list(prefix, at);
+      if (!l) return store_error(ex, l.error());
+      current = std::move(l->items);
+      from = l->revision;
+    }
     auto w = s.watch(prefix, from);
     if (!w) return store_error(ex, w.error());
     if (!ex.begin_stream(200, "application/json")) return;
+    // BOOKMARK events (allowWatchBookmarks) tell the client how far the watch has got when
+    // nothing it selects changed; with sendInitialEvents one marks the end of the initial ones.
+    bool bookmarks = ex.query("allowWatchBookmarks") == "true";
+    auto bookmark = [&](int64_t rev, bool initial_end) {
+      Json meta = {{"resourceVersion", std::to_string(rev)}};
+      if (initial_end) meta["annotations"] = {{"k8s.io/initial-events-end", "true"}};
+      return ex.write(dump_json(Json{{"type", "BOOKMARK"},
+                                     {"object", {{"kind", r.kind}, {"apiVersion", r.api_version()}, {"metadata", meta}}}}) +
+                      "\n");
+    };
+    for (auto& kv : current) {
+      Json obj = served(kv);
+      if (selected(obj) && !ex.write(dump_json(Json{{"type", "ADDED"}, {"object", obj}}) + "\n")) return;
+    }
+    if (bookmarks && ex.query("sendInitialEvents") == "true" && !bookmark(from, true)) return;
     int64_t timeout_s = str::parse_int(ex.query("timeoutSeconds", "1800")).value_or(1800);
     auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    auto last_sent = std::chrono::steady_clock::now();
+    int64_t seen = from;
     while (std::chrono::steady_clock::now() < end && !ex.client_gone()) {
+      if (bookmarks && std::chrono::steady_clock::now() - last_sent > std::chrono::seconds(10)) {
+        if (!bookmark(seen, false)) return;  // only as far as events were delivered
+        last_sent = std::chrono::steady_clock::now();
+      }
       auto events = (*w)->next(std::chrono::milliseconds(500));
       if (!events) {
         Json st = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
@@ -121,6 +154,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
         break;
       }
       for (auto& e : *events) {
+        seen = e.revision();
         // With a selector, an object that stops matching is DELETED for this watch and one
         // that starts matching is ADDED (apiserver's cacher watch filtering).
         Json obj = served(e.kv);
@@ -132,6 +166,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
                            : before                              ? "MODIFIED"
                                                                  : "ADDED";
         if (!ex.write(dump_json(Json{{"type", type}, {"object", obj}}) + "\n")) return;
+        last_sent = std::chrono::steady_clock::now();
       }
     }
     ex.end_stream();
