@@ -412,5 +412,50 @@ TEST_F(KubeServerTest, GarbageCollectorAndFinalizersFollowDeletionPolicy) {
   EXPECT_EQ(kubectl("get cm -o name").out, "configmap/d2\n");
 }
 
+// A namespace's LimitRange fills in and bounds container resources; its ResourceQuota refuses
+// what would exceed it and shows what is used.
+TEST_F(KubeServerTest, LimitRangesAndQuotasAdmitPods) {
+  ASSERT_EQ(kubectl("create namespace q").status, 0);
+  std::ofstream(dir_ + "/limits.yaml") << R"(apiVersion: v1
+kind: LimitRange
+metadata: {name: limits, namespace: q}
+spec:
+  limits:
+  - type: Container
+    default: {cpu: 200m, memory: 128Mi}
+    max: {cpu: "1"}
+)";
+  ASSERT_EQ(kubectl("apply -f " + dir_ + "/limits.yaml").status, 0);
+  ASSERT_EQ(kubectl("create quota q -n q --hard=pods=2,requests.cpu=1,configmaps=1").status, 0);
+  ASSERT_EQ(kubectl("run a -n q --image=busybox").status, 0);
+  EXPECT_EQ(kubectl("get pod a -n q -o jsonpath='{.spec.containers[0].resources.limits.cpu} "
+                    "{.spec.containers[0].resources.requests.memory}'").out,
+            "200m 128Mi");
+  EXPECT_NE(kubectl("get pod a -n q -o jsonpath='{.metadata.annotations}'").out.find("LimitRanger plugin set: cpu"),
+            std::string::npos);
+  auto big = kubectl("run big -n q --image=busybox --overrides='{\"spec\":{\"containers\":[{\"name\":\"big\","
+                     "\"image\":\"busybox\",\"resources\":{\"limits\":{\"cpu\":\"2\"}}}]}}'");
+  EXPECT_NE(big.err.find("pods \"big\" is forbidden: maximum cpu usage per Container is 1, but limit is 2"),
+            std::string::npos) << big.err;
+  ASSERT_EQ(kubectl("run b -n q --image=busybox").status, 0);
+  auto third = kubectl("run c -n q --image=busybox");
+  EXPECT_NE(third.err.find("pods \"c\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2"),
+            std::string::npos) << third.err;
+  EXPECT_EQ(kubectl("get pods -n q -o name").out, "pod/a\npod/b\n");
+  ASSERT_EQ(kubectl("create cm one -n q").status, 0);
+  EXPECT_NE(kubectl("create cm two -n q").err.find("exceeded quota: q, requested: configmaps=1"), std::string::npos);
+  std::string used;
+  for (int i = 0; i < 50; ++i) {
+    used = kubectl("get quota q -n q -o jsonpath='{.status.used.pods} {.status.used.requests\\.cpu} "
+                   "{.status.used.configmaps}'").out;
+    if (used == "2 400m 1") break;
+    usleep(100000);
+  }
+  EXPECT_EQ(used, "2 400m 1");
+  // Deleting a pod frees its share.
+  ASSERT_EQ(kubectl("delete pod a -n q").status, 0);
+  EXPECT_EQ(kubectl("run c -n q --image=busybox").status, 0);
+}
+
 }  // namespace
 }  // namespace berth::test

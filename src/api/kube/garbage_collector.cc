@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "api/kube/admission.h"
 #include "api/kube/deletion.h"
 #include "api/kube/objects.h"
 #include "api/kube/resources.h"
@@ -34,6 +35,7 @@ struct GarbageCollector::Impl {
   std::map<std::string, std::set<std::string>> dependents;  // owner uid -> dependent uids
   std::set<std::string> dirty;                              // uids to look at again
   std::map<std::string, Clock::time_point> terminating;     // namespace -> first seen Terminating
+  std::set<std::string> touched;                            // namespaces changed since the last look
 
   explicit Impl(store::Store& st) : s(st) {}
 
@@ -71,6 +73,7 @@ struct GarbageCollector::Impl {
     Node n;
     n.key = kv.key;
     if (!parse_key(kv.key, n.type, n.ns)) return;
+    if (!n.ns.empty()) touched.insert(n.ns);
     Json obj = served(kv);
     const Json meta = obj.value("metadata", Json::object());
     std::string uid = meta.value("uid", "");
@@ -222,6 +225,9 @@ struct GarbageCollector::Impl {
         if (!events) break;
         for (auto& e : *events) {
           if (e.type == store::Event::Type::kDelete) {
+            const Resource* t = nullptr;
+            std::string ns;
+            if (parse_key(e.kv.key, t, ns) && !ns.empty()) touched.insert(ns);
             forget(e.kv.key);
           } else {
             put(e.kv);
@@ -239,6 +245,10 @@ struct GarbageCollector::Impl {
       check_dependent(uid);
     }
     if (!terminating.empty()) finalize_namespaces();
+    // The quota controller's part: the namespaces that changed get their quotas' usage anew.
+    std::set<std::string> namespaces;
+    namespaces.swap(touched);
+    for (auto& ns : namespaces) (void)refresh_quota_status(s, ns);
   }
 };
 

@@ -1,4 +1,4 @@
-// The garbage collector and namespace finalizer of the control plane, run beside the API server
+// The garbage collector, namespace finalizer and quota status of the control plane, run beside the API server
 // on its store (k8s.io/kubernetes pkg/controller/garbagecollector: the owner graph from
 // metadata.ownerReferences, attemptToDelete / orphanDependents; pkg/controller/namespace:
 // a Terminating namespace's content deleted, then the namespace).
@@ -9,6 +9,7 @@
 //    left the finalizer goes.
 //  - A namespace marked for deletion: a few seconds later (so a `kubectl delete -f` naming it and
 //    its content still finds both) everything in it is deleted, then the namespace.
+//  - A namespace whose content changed: its ResourceQuotas' status (hard, used) is recomputed.
 #pragma once
 
 #include <memory>

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 
+#include "api/kube/admission.h"
 #include "api/kube/deletion.h"
 #include "api/kube/objects.h"
 #include "api/kube/resources.h"
@@ -284,12 +285,19 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   if (r.name == "secrets" && !obj->contains("type")) (*obj)["type"] = "Opaque";
   if (!admit(ex, r, *obj, Json())) return;
   if (ex.query("dryRun") == "All") return ex.reply_json(201, *obj);
-  // Services get their cluster IP and node ports here, under one lock so that two creates
-  // cannot take the same (the registry's IP and port allocators).
-  static std::mutex allocate_mu;
-  std::unique_lock allocating(allocate_mu, std::defer_lock);
+  // Admission: LimitRanges default and bound a pod's resources; quotas are checked and
+  // Services get their cluster IP and node ports under one lock with the create, so that two
+  // creates cannot take the same address or the last unit of a quota.
+  auto refused = [&](const Error& e) {
+    status(ex, 403, "Forbidden", r.name + " \"" + name + "\" is forbidden: " + e.message, {{"name", name}, {"kind", r.name}});
+  };
+  if (r.name == "pods") {
+    if (auto a = admit_limit_ranges(s, ns, *obj); !a) return refused(a.error());
+  }
+  static std::mutex admission_mu;
+  std::unique_lock admitting(admission_mu);
+  if (auto a = admit_quota(s, r, ns, *obj); !a) return refused(a.error());
   if (r.name == "services") {
-    allocating.lock();
     if (auto a = allocate_service_addresses(s, *obj); !a) {
       return status(ex, 422, "Invalid", invalid_message(r, name, {{"Invalid", "spec", a.error().message}}));
     }
