@@ -19,16 +19,29 @@
 namespace berth::test {
 namespace {
 
-class KubeServerTest : public ::testing::Test {
+// Each test runs on the SQLite store and on a private etcd (--datastore-endpoint).
+class KubeServerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (sh("command -v kubectl").status != 0) GTEST_SKIP() << "kubectl is not installed";
     dir_ = make_temp_dir("berth-kube");
     port_ = free_tcp_port();
+    if (GetParam() == "etcd") {
+      if (sh("command -v etcd").status != 0) GTEST_SKIP() << "etcd is not installed";
+      int client = free_tcp_port(), peer = free_tcp_port();
+      etcd_url_ = "http://127.0.0.1:" + std::to_string(client);
+      std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
+      ASSERT_TRUE(etcd_.start({"etcd", "--data-dir", dir_ + "/etcd", "--listen-client-urls", etcd_url_,
+                               "--advertise-client-urls", etcd_url_, "--listen-peer-urls", peer_url,
+                               "--initial-advertise-peer-urls", peer_url, "--initial-cluster", "default=" + peer_url},
+                              dir_ + "/etcd.log"));
+      for (int i = 0; i < 200 && sh("curl -sf " + etcd_url_ + "/health >/dev/null").status != 0; ++i) usleep(50000);
+    }
     start();
   }
   void TearDown() override {
     server_.stop();
+    etcd_.stop();
     if (!dir_.empty()) sh("rm -rf " + dir_);
   }
   void start() {
@@ -36,7 +49,8 @@ class KubeServerTest : public ::testing::Test {
     std::ofstream(dir_ + "/tokens.csv") << "t0ken-alice,alice,1001,\"devs,qa\"\n";
     ASSERT_TRUE(server_.start({berth_binary(), "server", "--data-dir", dir_ + "/server", "--https-listen-port",
                                std::to_string(port_), "--write-kubeconfig", dir_ + "/kubeconfig", "--token-auth-file",
-                               dir_ + "/tokens.csv", "--audit-log-path", dir_ + "/audit.log"},
+                               dir_ + "/tokens.csv", "--audit-log-path", dir_ + "/audit.log", "--datastore-endpoint",
+                               etcd_url_},
                               dir_ + "/server.log"));
     for (int i = 0; i < 250 && kubectl("get --raw /healthz >/dev/null 2>&1").status != 0; ++i) usleep(20000);
   }
@@ -45,10 +59,12 @@ class KubeServerTest : public ::testing::Test {
   }
   std::string dir_;
   int port_ = 0;
+  std::string etcd_url_;  // "" = SQLite
   Daemon server_;
+  Daemon etcd_;
 };
 
-TEST_F(KubeServerTest, KubectlCreatesReadsReplacesAndDeletes) {
+TEST_P(KubeServerTest, KubectlCreatesReadsReplacesAndDeletes) {
   EXPECT_NE(kubectl("version").out.find("Server Version: v1.31.0+berth"), std::string::npos);
   EXPECT_EQ(kubectl("get namespaces -o name").out,
             "namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\nnamespace/kube-system\n");
@@ -86,7 +102,7 @@ TEST_F(KubeServerTest, KubectlCreatesReadsReplacesAndDeletes) {
   EXPECT_EQ(kubectl("get cm,secrets -A -o name").out, "");
 }
 
-TEST_F(KubeServerTest, ApplyLabelAnnotateAndPatch) {
+TEST_P(KubeServerTest, ApplyLabelAnnotateAndPatch) {
   std::string file = dir_ + "/app.yaml";
   auto write = [&](const std::string& text) { std::ofstream(file) << text; };
   write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  x: \"1\"\n  y: \"2\"\n---\n"
@@ -114,7 +130,7 @@ TEST_F(KubeServerTest, ApplyLabelAnnotateAndPatch) {
   EXPECT_EQ(kubectl("get cm,secrets -o name").out, "");
 }
 
-TEST_F(KubeServerTest, AnAppManifestAcrossApiGroupsAppliesAndDeletes) {
+TEST_P(KubeServerTest, AnAppManifestAcrossApiGroupsAppliesAndDeletes) {
   std::string file = dir_ + "/shop.yaml";
   std::ofstream(file) << R"(apiVersion: v1
 kind: Namespace
@@ -182,7 +198,7 @@ spec:
   EXPECT_EQ(deleted.status, 0) << deleted.err;
 }
 
-TEST_F(KubeServerTest, WatchSeesAddsChangesAndDeletes) {
+TEST_P(KubeServerTest, WatchSeesAddsChangesAndDeletes) {
   ASSERT_EQ(kubectl("create configmap first").status, 0);
   // A watch from the list's resourceVersion, in the background, then three changes.
   std::string out = dir_ + "/watch.out";
@@ -208,7 +224,7 @@ TEST_F(KubeServerTest, WatchSeesAddsChangesAndDeletes) {
   EXPECT_EQ(list.out, "ADDED second\nBOOKMARK {'k8s.io/initial-events-end': 'true'}\n") << list.err;
 }
 
-TEST_F(KubeServerTest, PythonClientListsAndWatchesPods) {
+TEST_P(KubeServerTest, PythonClientListsAndWatchesPods) {
   if (sh("/usr/bin/python3 -c 'import kubernetes'").status != 0) GTEST_SKIP() << "python3-kubernetes is not installed";
   for (auto* name : {"one", "two"}) {
     ASSERT_EQ(kubectl(std::string("run ") + name + " --image=busybox --restart=Never -- sleep 1").status, 0);
@@ -233,7 +249,7 @@ for event in w.stream(v1.list_namespaced_pod, "default", resource_version=pods.m
   EXPECT_EQ(out.out, "list ['one', 'two'] busybox\nwatch ADDED three\n") << out.err;
 }
 
-TEST_F(KubeServerTest, ClientsWithoutCertificateOrTokenAreUnauthorized) {
+TEST_P(KubeServerTest, ClientsWithoutCertificateOrTokenAreUnauthorized) {
   std::string url = "https://127.0.0.1:" + std::to_string(port_);
   for (auto* path : {"/api", "/api/v1/namespaces/default/pods", "/nonexistent"}) {
     auto anonymous = sh("curl -sk --max-time 5 -o /dev/null -w '%{http_code}' " + url + path);
@@ -247,7 +263,7 @@ TEST_F(KubeServerTest, ClientsWithoutCertificateOrTokenAreUnauthorized) {
 
 // A ServiceAccount token bound to a namespaced Role reads that namespace's pods and nothing
 // else; static tokens authenticate; every decision is in the audit log.
-TEST_F(KubeServerTest, RbacConfinesAServiceAccountTokenToItsRole) {
+TEST_P(KubeServerTest, RbacConfinesAServiceAccountTokenToItsRole) {
   ASSERT_EQ(kubectl("create namespace team").status, 0);
   ASSERT_EQ(kubectl("create serviceaccount reader -n team").status, 0);
   ASSERT_EQ(kubectl("create role pod-reader -n team --verb=get,list,watch --resource=pods").status, 0);
@@ -285,7 +301,7 @@ TEST_F(KubeServerTest, RbacConfinesAServiceAccountTokenToItsRole) {
 
 // Defaults as Kubernetes fills them, and invalid objects refused with its field errors and
 // nothing stored.
-TEST_F(KubeServerTest, BuiltInTypesAreDefaultedAndValidated) {
+TEST_P(KubeServerTest, BuiltInTypesAreDefaultedAndValidated) {
   ASSERT_EQ(kubectl("create deployment web --image=busybox:1.36").status, 0);
   EXPECT_EQ(kubectl("get deploy web -o jsonpath='{.spec.replicas} {.spec.strategy.type} "
                     "{.spec.strategy.rollingUpdate.maxSurge} {.spec.revisionHistoryLimit} {.metadata.generation} "
@@ -352,7 +368,7 @@ spec:
   EXPECT_NE(pod_update.err.find("pod updates may not change fields other than"), std::string::npos) << pod_update.err;
 }
 
-TEST_F(KubeServerTest, LabelAndFieldSelectorsChooseObjects) {
+TEST_P(KubeServerTest, LabelAndFieldSelectorsChooseObjects) {
   for (auto [name, tier] : {std::pair{"a", "web"}, {"b", "api"}, {"c", "db"}}) {
     ASSERT_EQ(kubectl(std::string("run ") + name + " --image=busybox --labels=tier=" + tier).status, 0);
   }
@@ -373,7 +389,7 @@ TEST_F(KubeServerTest, LabelAndFieldSelectorsChooseObjects) {
 
 // ownerReferences: the garbage collector deletes dependents of a deleted owner (background and
 // foreground) or orphans them; finalizers hold an object until they are removed.
-TEST_F(KubeServerTest, GarbageCollectorAndFinalizersFollowDeletionPolicy) {
+TEST_P(KubeServerTest, GarbageCollectorAndFinalizersFollowDeletionPolicy) {
   auto owned = [&](const std::string& owner, const std::string& name) {
     std::string uid = kubectl("get cm " + owner + " -o jsonpath='{.metadata.uid}'").out;
     std::ofstream(dir_ + "/dep.yaml") << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " << name
@@ -417,7 +433,7 @@ TEST_F(KubeServerTest, GarbageCollectorAndFinalizersFollowDeletionPolicy) {
 
 // A namespace's LimitRange fills in and bounds container resources; its ResourceQuota refuses
 // what would exceed it and shows what is used.
-TEST_F(KubeServerTest, LimitRangesAndQuotasAdmitPods) {
+TEST_P(KubeServerTest, LimitRangesAndQuotasAdmitPods) {
   ASSERT_EQ(kubectl("create namespace q").status, 0);
   std::ofstream(dir_ + "/limits.yaml") << R"(apiVersion: v1
 kind: LimitRange
@@ -461,7 +477,7 @@ spec:
 }
 
 // kill -9 under write load: after a restart every write the server acknowledged is there, whole.
-TEST_F(KubeServerTest, AcknowledgedWritesSurviveKillDashNine) {
+TEST_P(KubeServerTest, AcknowledgedWritesSurviveKillDashNine) {
   std::string tls = dir_ + "/server/tls";
   std::string url = "https://127.0.0.1:" + std::to_string(port_) + "/api/v1/namespaces/default/configmaps";
   std::ofstream(dir_ + "/load.sh") << "for i in $(seq 1 5000); do\n"
@@ -499,6 +515,9 @@ TEST_F(KubeServerTest, AcknowledgedWritesSurviveKillDashNine) {
   }
   EXPECT_LE(names.size(), acked_count + 4);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, KubeServerTest, ::testing::Values("sqlite", "etcd"),
+                         [](const auto& p) { return p.param; });
 
 }  // namespace
 }  // namespace berth::test
