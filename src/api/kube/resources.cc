@@ -38,6 +38,10 @@ const std::vector<Resource>& resources() {
       {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", "rolebinding", true, {}},
       {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", "clusterrole", false, {}},
       {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", "clusterrolebinding", false, {}},
+      {"authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", "selfsubjectaccessreview", false, {}, true},
+      {"authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", "subjectaccessreview", false, {}, true},
+      {"authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", "selfsubjectreview", false, {}, true},
+      {"authentication.k8s.io", "v1", "tokenreviews", "TokenReview", "tokenreview", false, {}, true},
   };
   return k;
 }

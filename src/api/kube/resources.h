@@ -17,6 +17,9 @@ struct Resource {
   std::string singular;
   bool namespaced = true;
   std::vector<std::string> short_names;
+  // A review: create-only and never stored (access reviews, token reviews); the answer is
+  // computed from the request.
+  bool review = false;
   // "v1" or "<group>/<version>", as objects' apiVersion says it.
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }
 };

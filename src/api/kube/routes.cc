@@ -550,7 +550,8 @@ Json discovery(const std::string& group, const std::string& version) {
                     {"singularName", r.singular},
                     {"namespaced", r.namespaced},
                     {"kind", r.kind},
-                    {"verbs", {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}},
+                    {"verbs", r.review ? Json{"create"}
+                                       : Json{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}},
                     {"shortNames", r.short_names}});
     static const std::set<std::string> kAll = {"pods", "services", "deployments", "replicasets", "statefulsets",
                                                "daemonsets", "jobs", "cronjobs", "horizontalpodautoscalers"};
@@ -566,7 +567,67 @@ Json discovery(const std::string& group, const std::string& version) {
           {"resources", list}};
 }
 
-// The route's handler behind authentication, authorization and the audit log (the API
+// The reviews: access reviews answer whether a user (the requester, or one named) may do
+// something, through the same authorizer as requests; SelfSubjectReview says who the requester
+// is; TokenReview whether a token is valid and whose it is (authorization.k8s.io and
+// authentication.k8s.io, kubectl auth can-i / whoami).
+void review(Exchange& ex, const Resource& r, const Access& a) {
+  auto body = ex.body();
+  auto in = body ? parse_json(*body, r.kind) : Result<Json>(Json());
+  if (!in || !in->is_object()) return status(ex, 400, "BadRequest", "the body is not a JSON object");
+  Json out = *in;
+  out["apiVersion"] = r.api_version();
+  out["kind"] = r.kind;
+  if (!out["metadata"].is_object()) out["metadata"] = Json::object();
+  out["metadata"]["creationTimestamp"] = Json();
+  std::optional<UserInfo> me = a.authn ? a.authn->authenticate(ex.peer(), ex.header("Authorization"))
+                                       : std::optional<UserInfo>(UserInfo{"system:admin", "", {"system:masters"}});
+  if (!me) return status(ex, 401, "Unauthorized", "Unauthorized");
+  auto user_json = [](const UserInfo& u) {
+    Json j = {{"username", u.name}, {"groups", u.groups}};
+    if (!u.uid.empty()) j["uid"] = u.uid;
+    return j;
+  };
+  if (r.name == "selfsubjectreviews") {
+    out["status"] = {{"userInfo", user_json(*me)}};
+    return ex.reply_json(201, out);
+  }
+  Json spec = out.value("spec", Json::object());
+  if (r.name == "tokenreviews") {
+    auto who = a.authn ? a.authn->authenticate(Peer{}, "Bearer " + spec.value("token", "")) : std::nullopt;
+    out["status"] = who ? Json{{"authenticated", true}, {"user", user_json(*who)}} : Json{{"authenticated", false}};
+    return ex.reply_json(201, out);
+  }
+  UserInfo subject = *me;
+  if (r.name == "subjectaccessreviews") {
+    subject = {spec.value("user", ""), spec.value("uid", ""), {}};
+    for (auto& g : spec.value("groups", Json::array())) {
+      if (g.is_string()) subject.groups.push_back(g);
+    }
+  }
+  RequestInfo info;
+  if (spec.contains("resourceAttributes") && spec["resourceAttributes"].is_object()) {
+    const Json& ra = spec["resourceAttributes"];
+    info.resource_request = true;
+    info.verb = ra.value("verb", "");
+    info.api_group = ra.value("group", "");
+    info.api_version = ra.value("version", "");
+    info.resource = ra.value("resource", "");
+    info.subresource = ra.value("subresource", "");
+    info.ns = ra.value("namespace", "");
+    info.name = ra.value("name", "");
+  } else {
+    const Json na = spec.value("nonResourceAttributes", Json::object());
+    info.verb = na.is_object() ? na.value("verb", "") : "";
+    info.path = na.is_object() ? na.value("path", "") : "";
+  }
+  std::string why = a.authz ? a.authz->denied(subject, info) : "";
+  out["status"] = {{"allowed", why.empty()}};
+  if (!why.empty()) out["status"]["reason"] = why;
+  ex.reply_json(201, out);
+}
+
+// The route's handler behind authentication// The route's handler behind authentication, authorization and the audit log (the API
 // server's filter chain: WithAuthentication, WithAuthorization, WithAudit).
 Handler guarded(const Access& a, Handler h) {
   return [a, h = std::move(h)](Exchange& ex) {
@@ -607,7 +668,8 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
   };
   for (auto* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     Json obj = {{"apiVersion", "v1"}, {"kind", "Namespace"},
-                {"metadata", {{"name", ns}, {"uid", new_uid()}, {"creationTimestamp", now_timestamp()}}},
+                {"metadata", {{"name", ns}, {"uid", new_uid()}, {"creationTimestamp", now_timestamp()},
+                              {"labels", {{"kubernetes.io/metadata.name", ns}}}}},
                 {"spec", {{"finalizers", {"kubernetes"}}}}, {"status", {{"phase", "Active"}}}};
     auto r = s.create(std::string("/registry/namespaces/") + ns, dump_json(obj));
     if (!r && r.error().code != Errc::kAlreadyExists) return tl::unexpected(r.error());
@@ -736,12 +798,16 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
   };
   for (auto* m : {"GET", "PUT", "PATCH", "DELETE"}) add(m, "/api/v1/namespaces/([^/]+)/([a-z]+)/([^/]+)", object);
   // Named groups: /apis/<group>/<version>/[namespaces/<ns>/]<resource>[/<name>].
-  auto group_handler = [&s](bool namespaced_path, bool one) {
-    return [&s, namespaced_path, one](Exchange& ex) {
+  auto group_handler = [&s, access](bool namespaced_path, bool one) {
+    return [&s, access, namespaced_path, one](Exchange& ex) {
       const auto& p = ex.params();
       const Resource* r = find_resource(p[0], p[1], p[namespaced_path ? 3 : 2]);
       if (!r || (namespaced_path && !r->namespaced) || (one && !namespaced_path && r->namespaced)) {
         return status(ex, 404, "NotFound", "the server could not find the requested resource");
+      }
+      if (r->review) {
+        if (one || ex.method() != "POST") return status(ex, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+        return review(ex, *r, access);
       }
       std::string ns = namespaced_path ? p[2] : "";
       if (!one) {

@@ -412,6 +412,9 @@ void prepare_for_update(const Resource& t, Json& obj, const Json& old, bool stat
 }
 
 void apply_defaults(const Resource& t, Json& obj) {
+  if (t.name == "namespaces") {  // every namespace carries its name as a label, for selectors
+    obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = obj["metadata"].value("name", "");
+  }
   if (!obj.contains("spec") && (t.name == "pods" || counts_generation(t) || t.name == "services")) return;
   Json& spec = obj["spec"];
   if (!spec.is_object()) return;
