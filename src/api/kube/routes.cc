@@ -1,11 +1,13 @@
 #include "api/kube/routes.h"
 
 #include "api/kube/resources.h"
+#include "api/kube/table.h"
 
 #include <chrono>
 #include <regex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "common/strings.h"
 #include "common/time.h"
@@ -105,14 +107,23 @@ void normalize(const Resource& r, Json& obj) {
   }
 }
 
+// kubectl get's server-side printing: `obj` (an object or a list) as a meta.k8s.io/v1 Table
+// when the Accept header asks for one, else as it is (apiserver endpoints/handlers/response.go).
+Result<Json> as_requested(Exchange& ex, const Resource& r, const Json& obj) {
+  if (!wants_table(ex.header("Accept"))) return obj;
+  return to_table(r, obj, ex.query("includeObject"), ::time(nullptr));
+}
+
 void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
   std::string prefix = "/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : "");
   std::string selector = ex.query("labelSelector");
   // watch=1, true or True (Go's strconv.ParseBool, as the API server reads it).
   if (std::string wq = str::to_lower(ex.query("watch")); wq == "1" || wq == "true" || wq == "t") {
     int64_t from = str::parse_int(ex.query("resourceVersion", "0")).value_or(0);
+    if (auto t = as_requested(ex, r, Json::object()); !t) return status(ex, 400, "BadRequest", t.error().message);
     auto w = s.watch(prefix, from);
     if (!w) return store_error(ex, w.error());
+    bool table = wants_table(ex.header("Accept")), first = true;
     if (!ex.begin_stream(200, "application/json")) return;
     int64_t timeout_s = str::parse_int(ex.query("timeoutSeconds", "1800")).value_or(1800);
     auto end = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
@@ -128,7 +139,10 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
         Json obj = served(e.kv);
         if (!selected(obj, selector)) continue;
         const char* type = e.type == store::Event::Type::kDelete ? "DELETED" : e.prev ? "MODIFIED" : "ADDED";
-        if (!ex.write(dump_json(Json{{"type", type}, {"object", obj}}) + "\n")) return;
+        // As Tables, each of one row; the columns come with the first only (the watch encoder's NoHeaders).
+        Json out = as_requested(ex, r, obj).value_or(obj);
+        if (table && !std::exchange(first, false)) out["columnDefinitions"] = Json::array();
+        if (!ex.write(dump_json(Json{{"type", type}, {"object", out}}) + "\n")) return;
       }
     }
     ex.end_stream();
@@ -155,7 +169,10 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   if (l->more) {
     meta["continue"] = str::base64_encode(std::to_string(l->revision) + ":" + l->items.back().key);
   }
-  ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta}, {"items", items}});
+  auto out = as_requested(ex, r, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta},
+                                  {"items", items}});
+  if (!out) return status(ex, 400, "BadRequest", out.error().message);
+  ex.reply_json(200, *out);
 }
 
 void create(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
@@ -214,7 +231,9 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
 void get_one(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
   auto kv = s.get(key(r, ns, name));
   if (!kv) return kv.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, kv.error());
-  ex.reply_json(200, served(*kv));
+  auto out = as_requested(ex, r, served(*kv));
+  if (!out) return status(ex, 400, "BadRequest", out.error().message);
+  ex.reply_json(200, *out);
 }
 
 void update(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
