@@ -27,6 +27,7 @@ const Json& at(const Json& j, Path path) {
   }
   return *cur;
 }
+// The string at `path`, or `dflt` when absent or empty (Go's zero value, which printers.go tests).
 std::string text(const Json& j, Path path, const std::string& dflt = "") {
   const Json& v = at(j, path);
   return v.is_string() && !v.get<std::string>().empty() ? v.get<std::string>() : dflt;
