@@ -4,6 +4,7 @@
 #include <ctime>
 #include <mutex>
 #include <set>
+#include <utility>
 
 #include "api/kube/admission.h"
 #include "api/kube/deletion.h"
@@ -11,6 +12,7 @@
 #include "api/kube/resources.h"
 #include "api/kube/selectors.h"
 #include "api/kube/strategy.h"
+#include "api/kube/table.h"
 #include "common/strings.h"
 #include "common/time.h"
 
@@ -98,6 +100,13 @@ void reply_written(Exchange& ex, store::Store& s, const Resource& r, const std::
   ex.reply_json(200, obj);
 }
 
+// kubectl get's server-side printing: `obj` (an object or a list) as a meta.k8s.io/v1 Table
+// when the Accept header asks for one, else as it is (apiserver endpoints/handlers/response.go).
+Result<Json> as_requested(Exchange& ex, const Resource& r, const Json& obj) {
+  if (!wants_table(ex.header("Accept"))) return obj;
+  return to_table(r, obj, ex.query("includeObject"), ::time(nullptr));
+}
+
 void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
   std::string prefix = "/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : "");
   auto labels = Selector::labels(ex.query("labelSelector"));
@@ -108,6 +117,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   // watch=1, true or True (Go's strconv.ParseBool, as the API server reads it).
   if (std::string wq = str::to_lower(ex.query("watch")); wq == "1" || wq == "true" || wq == "t") {
     int64_t from = str::parse_int(ex.query("resourceVersion", "0")).value_or(0);
+    if (auto t = as_requested(ex, r, Json::object()); !t) return status(ex, 400, "BadRequest", t.error().message);
     // Without a resourceVersion (or "0", or with sendInitialEvents) the watch starts with the
     // current objects as ADDED events, then goes on from the revision they were read at.
     bool initial = from == 0 || ex.query("sendInitialEvents") == "true";
@@ -122,6 +132,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
     }
     auto w = s.watch(prefix, from);
     if (!w) return store_error(ex, w.error());
+    bool table = wants_table(ex.header("Accept")), first = true;
     if (!ex.begin_stream(200, "application/json")) return;
     // BOOKMARK events (allowWatchBookmarks) tell the client how far the watch has got when
     // nothing it selects changed; with sendInitialEvents one marks the end of the initial ones.
@@ -133,9 +144,16 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
                                      {"object", {{"kind", r.kind}, {"apiVersion", r.api_version()}, {"metadata", meta}}}}) +
                       "\n");
     };
+    // As Tables when asked, each of one row; the columns come with the first only (the watch
+    // encoder's NoHeaders).
+    auto emit = [&](const char* type, const Json& obj) {
+      Json out = as_requested(ex, r, obj).value_or(obj);
+      if (table && !std::exchange(first, false)) out["columnDefinitions"] = Json::array();
+      return bool(ex.write(dump_json(Json{{"type", type}, {"object", out}}) + "\n"));
+    };
     for (auto& kv : current) {
       Json obj = served(kv);
-      if (selected(obj) && !ex.write(dump_json(Json{{"type", "ADDED"}, {"object", obj}}) + "\n")) return;
+      if (selected(obj) && !emit("ADDED", obj)) return;
     }
     if (bookmarks && ex.query("sendInitialEvents") == "true" && !bookmark(from, true)) return;
     int64_t timeout_s = str::parse_int(ex.query("timeoutSeconds", "1800")).value_or(1800);
@@ -166,7 +184,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
                            : !now                                ? "DELETED"
                            : before                              ? "MODIFIED"
                                                                  : "ADDED";
-        if (!ex.write(dump_json(Json{{"type", type}, {"object", obj}}) + "\n")) return;
+        if (!emit(type, obj)) return;
         last_sent = std::chrono::steady_clock::now();
       }
     }
@@ -194,7 +212,10 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   if (l->more) {
     meta["continue"] = str::base64_encode(std::to_string(l->revision) + ":" + l->items.back().key);
   }
-  ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta}, {"items", items}});
+  auto out = as_requested(ex, r, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta},
+                                  {"items", items}});
+  if (!out) return status(ex, 400, "BadRequest", out.error().message);
+  ex.reply_json(200, *out);
 }
 
 // The `default` ServiceAccount every namespace has (the service account controller's work).
@@ -315,7 +336,9 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
 void get_one(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
   auto kv = s.get(storage_key(r, ns, name));
   if (!kv) return kv.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, kv.error());
-  ex.reply_json(200, served(*kv));
+  auto out = as_requested(ex, r, served(*kv));
+  if (!out) return status(ex, 400, "BadRequest", out.error().message);
+  ex.reply_json(200, *out);
 }
 
 void update(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name,
