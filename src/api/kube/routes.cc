@@ -11,6 +11,7 @@
 #include "api/kube/objects.h"
 #include "api/kube/resources.h"
 #include "api/kube/selectors.h"
+#include "api/kube/strategic_merge.h"
 #include "api/kube/strategy.h"
 #include "api/kube/table.h"
 #include "common/strings.h"
@@ -372,36 +373,6 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   reply_written(ex, s, r, ns, name, *obj, *rev);
 }
 
-// Strategic merge patch for the types served so far, which have no list merge keys: a JSON
-// merge patch (RFC 7386) plus the `$patch: replace|delete` directives on maps
-// (apimachinery strategicpatch). Lists are replaced, as they are for such types.
-Result<Json> strategic_merge(const Json& target, const Json& patch) {
-  if (!patch.is_object()) return patch;
-  if (patch.value("$patch", "") == "replace") {
-    Json out = patch;
-    out.erase("$patch");
-    return out;
-  }
-  if (patch.value("$patch", "") == "delete") return Json();
-  Json out = target.is_object() ? target : Json::object();
-  for (auto& [k, v] : patch.items()) {
-    if (k == "$patch" || k.starts_with("$setElementOrder/") || k == "$retainKeys") continue;
-    if (v.is_null()) {
-      out.erase(k);
-    } else if (v.is_object()) {
-      BERTH_ASSIGN_OR_RETURN(Json merged, strategic_merge(out.value(k, Json()), v));
-      if (merged.is_null()) {
-        out.erase(k);
-      } else {
-        out[k] = merged;
-      }
-    } else {
-      out[k] = v;
-    }
-  }
-  return out;
-}
-
 // PATCH with the content types kubectl sends: application/json-patch+json (RFC 6902),
 // application/merge-patch+json (RFC 7386), application/strategic-merge-patch+json; applied
 // to the current object and stored with compare-and-swap on its revision (retried on a race).
@@ -425,7 +396,7 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
         next = obj;
         next.merge_patch(*p);
       } else if (type == "application/strategic-merge-patch+json") {
-        auto merged = strategic_merge(obj, *p);
+        auto merged = strategic_merge_patch(obj, *p, r);
         if (!merged) return status(ex, 422, "Invalid", merged.error().message);
         next = *merged;
       } else {
