@@ -110,6 +110,7 @@ class BeastExchange : public Exchange {
     beast::error_code ec;
     http::read(sock_, buf_, p, ec);
     body_read_ = true;
+    if (ec) keep_alive_ = false;  // the rest of the body is still on the connection
     if (ec == http::error::body_limit) {
       return make_error(Errc::kResourceExhausted, "request body larger than " +
                                                       std::to_string(max_bytes) + " bytes");
@@ -131,7 +132,10 @@ class BeastExchange : public Exchange {
       beast::error_code ec;
       http::read(sock_, buf_, p, ec);
       if (ec == http::error::need_buffer) ec = {};
-      if (ec) return make_error(Errc::kUnavailable, "read request body: " + ec.message());
+      if (ec) {
+        keep_alive_ = false;
+        return make_error(Errc::kUnavailable, "read request body: " + ec.message());
+      }
       size_t n = chunk.size() - p.get().body().size;
       if (n > 0) BERTH_TRY(sink(chunk.data(), n));
     }
@@ -156,7 +160,15 @@ class BeastExchange : public Exchange {
     res.set("Ostype", "linux");
   }
 
+  // A body the handler did not read is read and dropped (up to 1 MiB) so that the connection
+  // can serve the next request; a larger one closes it. Clients such as kubectl send a body
+  // with a DELETE and reuse the connection.
+  void drain_body() {
+    if (!body_read_ && !hp_.is_done()) (void)body(1 << 20);
+  }
+
   void reply(int status, const std::string& body, const std::string& content_type) override {
+    drain_body();
     status_ = status;
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     common_headers(res);
