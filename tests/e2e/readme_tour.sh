@@ -144,9 +144,13 @@ if command -v kubectl >/dev/null; then
   k() { kubectl --kubeconfig "$work/kubeconfig" --cache-dir "$work/kcache" "$@"; }
   for _ in $(seq 100); do k get --raw /healthz >/dev/null 2>&1 && break; sleep 0.1; done
   k apply -f "$here/examples/webapp/k8s.yaml" >/dev/null || fail "kubectl apply: $(tail -3 "$work/server.log")"
-  [ "$(k get all -o name)" = "$(printf 'service/webapp\ndeployment.apps/webapp')" ] || fail "kubectl get all: $(k get all -o name)"
+  [ "$(k get all -o name)" = "$(printf 'service/kubernetes\nservice/webapp\ndeployment.apps/webapp')" ] || fail "kubectl get all: $(k get all -o name)"
+  k get all -o wide | grep -q '^deployment.apps/webapp .* webapp:latest ' || fail "kubectl get all -o wide: $(k get all -o wide)"
   k scale deployment webapp --replicas=3 >/dev/null || fail "kubectl scale"
   [ "$(k get deploy webapp -o jsonpath='{.spec.replicas}')" = 3 ] || fail "replicas after scale"
+  k create serviceaccount ci >/dev/null && k create rolebinding ci --clusterrole=view --serviceaccount=default:ci >/dev/null || fail "service account"
+  [ "$(k auth can-i list pods --as=system:serviceaccount:default:ci)" = yes ] || fail "can-i list pods"
+  [ "$(k auth can-i list secrets --as=system:serviceaccount:default:ci)" = no ] || fail "can-i list secrets"
   k delete -f "$here/examples/webapp/k8s.yaml" >/dev/null || fail "kubectl delete"
   kill "$server"; wait "$server" 2>/dev/null || true; server=
 fi

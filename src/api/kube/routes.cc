@@ -561,6 +561,46 @@ Json discovery(const std::string& group, const std::string& version) {
           {"resources", list}};
 }
 
+// Who the request acts as: the authenticated user, or the one it impersonates
+// (Impersonate-User / Impersonate-Group / Impersonate-Uid, as kubectl --as sends them), which
+// the authenticated user must be allowed to `impersonate` (apiserver's WithImpersonation).
+// Errors: kUnauthenticated; kPermissionDenied with the authorizer's reason.
+Result<UserInfo> requester(Exchange& ex, const Access& a) {
+  std::optional<UserInfo> user = a.authn ? a.authn->authenticate(ex.peer(), ex.header("Authorization"))
+                                         : std::optional<UserInfo>(UserInfo{"system:admin", "", {"system:masters"}});
+  if (!user) return make_error(Errc::kUnauthenticated, "Unauthorized");
+  std::string as = ex.header("Impersonate-User");
+  if (as.empty()) return *user;
+  RequestInfo want;
+  want.resource_request = true;
+  want.verb = "impersonate";
+  UserInfo target{as, ex.header("Impersonate-Uid"), {}};
+  if (as.starts_with("system:serviceaccount:")) {
+    auto parts = str::split(as, ':');  // system, serviceaccount, ns, name
+    want.resource = "serviceaccounts";
+    want.ns = parts.size() == 4 ? parts[2] : "";
+    want.name = parts.size() == 4 ? parts[3] : "";
+    target.groups = {"system:serviceaccounts", "system:serviceaccounts:" + want.ns};
+  } else {
+    want.resource = "users";
+    want.name = as;
+  }
+  if (std::string why = a.authz ? a.authz->denied(*user, want) : ""; !why.empty()) {
+    return make_error(Errc::kPermissionDenied, "users \"" + as + "\" is forbidden: " + why);
+  }
+  if (std::string g = ex.header("Impersonate-Group"); !g.empty()) {
+    want.resource = "groups";
+    want.name = g;
+    want.ns.clear();
+    if (std::string why = a.authz ? a.authz->denied(*user, want) : ""; !why.empty()) {
+      return make_error(Errc::kPermissionDenied, "groups \"" + g + "\" is forbidden: " + why);
+    }
+    target.groups.push_back(g);
+  }
+  target.groups.push_back("system:authenticated");
+  return target;
+}
+
 // The reviews: access reviews answer whether a user (the requester, or one named) may do
 // something, through the same authorizer as requests; SelfSubjectReview says who the requester
 // is; TokenReview whether a token is valid and whose it is (authorization.k8s.io and
@@ -574,8 +614,7 @@ void review(Exchange& ex, const Resource& r, const Access& a) {
   out["kind"] = r.kind;
   if (!out["metadata"].is_object()) out["metadata"] = Json::object();
   out["metadata"]["creationTimestamp"] = Json();
-  std::optional<UserInfo> me = a.authn ? a.authn->authenticate(ex.peer(), ex.header("Authorization"))
-                                       : std::optional<UserInfo>(UserInfo{"system:admin", "", {"system:masters"}});
+  auto me = requester(ex, a);
   if (!me) return status(ex, 401, "Unauthorized", "Unauthorized");
   auto user_json = [](const UserInfo& u) {
     Json j = {{"username", u.name}, {"groups", u.groups}};
@@ -616,8 +655,7 @@ void review(Exchange& ex, const Resource& r, const Access& a) {
     info.path = na.is_object() ? na.value("path", "") : "";
   }
   std::string why = a.authz ? a.authz->denied(subject, info) : "";
-  out["status"] = {{"allowed", why.empty()}};
-  if (!why.empty()) out["status"]["reason"] = why;
+  out["status"] = {{"allowed", why.empty()}};  // no reason on a denial, as RBAC gives none
   ex.reply_json(201, out);
 }
 
@@ -630,8 +668,10 @@ Handler guarded(const Access& a, Handler h) {
     int64_t received = int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
     std::string wq = str::to_lower(ex.query("watch"));
     RequestInfo info = request_info(ex.method(), ex.path(), wq == "1" || wq == "true" || wq == "t");
-    std::optional<UserInfo> user = a.authn ? a.authn->authenticate(ex.peer(), ex.header("Authorization"))
-                                           : std::optional<UserInfo>(UserInfo{"system:admin", "", {"system:masters"}});
+    auto user = requester(ex, a);
+    if (!user && user.error().code == Errc::kPermissionDenied) {
+      return status(ex, 403, "Forbidden", user.error().message);
+    }
     if (!user) {
       status(ex, 401, "Unauthorized", "Unauthorized");
       if (a.audit) {
