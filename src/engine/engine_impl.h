@@ -83,8 +83,8 @@ struct Engine::Impl {
   // it stops or its networks are detached, so two starts at once cannot both pass) or by a
   // host process
   // (a trial bind fails with EADDRINUSE, as docker-proxy's bind would). On success the ports
-  // are reserved for `id`. Takes the lock.
-  Result<void> check_ports_free(const std::string& id, const std::vector<PortMapping>& ports);
+  // are reserved for `id`. A host port range becomes its first free port. Takes the lock.
+  Result<void> check_ports_free(const std::string& id, std::vector<PortMapping>& ports);
   // By container id; guarded by ports_mu (taken after mu when both are held, alone in
   // detach_networks, which some paths call with mu held).
   std::mutex ports_mu;

@@ -661,11 +661,15 @@ Result<std::vector<PortMapping>> port_mappings(const Json& config, const Json& h
         if (m.host_ip == "0.0.0.0") m.host_ip.clear();
         std::string hp = b.value("HostPort", "");
         if (!hp.empty()) {
-          auto n = str::parse_int(hp);
-          if (!n || *n < 0 || *n > 65535) {
+          // "8000" or a range "8000-8005" (one container port published on a free one of them).
+          auto dash = hp.find('-', 1);
+          auto n = str::parse_int(hp.substr(0, dash));
+          auto e = dash == std::string::npos ? n : str::parse_int(hp.substr(dash + 1));
+          if (!n || !e || *n < 0 || *e > 65535 || *e < *n) {
             return make_error(Errc::kInvalidArgument, "invalid port specification: \"" + hp + "\"");
           }
           m.host_port = static_cast<int>(*n);
+          if (*e > *n) m.host_port_end = static_cast<int>(*e);
         }
         out.push_back(m);
       }

@@ -23,6 +23,7 @@ namespace berth::engine {
 
 struct PortMapping {
   int host_port = 0;       // 0 = pick a free one
+  int host_port_end = 0;   // > host_port: a range, of which the first free port is taken
   int container_port = 0;
   std::string protocol = "tcp";
   std::string host_ip;     // "" = every address

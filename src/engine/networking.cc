@@ -151,51 +151,66 @@ Result<void> Engine::Impl::attach_networks(Container& c) {
   return serve_dns(c);
 }
 
-Result<void> Engine::Impl::check_ports_free(const std::string& id,
-                                            const std::vector<PortMapping>& ports) {
-  auto taken = [](const PortMapping& p) {
-    return make_error(Errc::kConflict, "Bind for " + (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) +
-                                           ":" + std::to_string(p.host_port) +
-                                           " failed: port is already allocated");
-  };
+Result<void> Engine::Impl::check_ports_free(const std::string& id, std::vector<PortMapping>& ports) {
   std::lock_guard<std::mutex> l(mu);
   std::lock_guard<std::mutex> lp(ports_mu);
   auto clash = [](const PortMapping& p, const PortMapping& q) {
     return p.host_port != 0 && p.host_port == q.host_port && p.protocol == q.protocol &&
            (p.host_ip.empty() || q.host_ip.empty() || p.host_ip == q.host_ip);
   };
-  for (auto& [other_id, held] : port_reservations) {
-    if (other_id == id) continue;
-    for (auto& q : held) {
-      for (auto& p : ports) {
-        if (clash(p, q)) return taken(p);
+  // Whether `p`'s host port is neither held by another container nor bound on the host.
+  auto available = [&](const PortMapping& p) {
+    for (auto& [other_id, held] : port_reservations) {
+      if (other_id == id) continue;
+      for (auto& q : held) {
+        if (clash(p, q)) return false;
       }
     }
-  }
-  // Containers restored from before a daemon restart hold theirs in their network record.
-  for (auto& [other_id, o] : containers) {
-    if (other_id == id || !o.network.is_object() || port_reservations.count(other_id)) continue;
-    for (auto& q : o.network.value("ports", Json::array())) {
-      PortMapping m;
-      m.host_port = static_cast<int>(str::parse_int(q.value("HostPort", "0")).value_or(0));
-      m.protocol = q.value("Protocol", "tcp");
-      m.host_ip = q.value("HostIp", "0.0.0.0") == "0.0.0.0" ? "" : q.value("HostIp", "");
-      for (auto& p : ports) {
-        if (clash(p, m)) return taken(p);
+    // Containers restored from before a daemon restart hold theirs in their network record.
+    for (auto& [other_id, o] : containers) {
+      if (other_id == id || !o.network.is_object() || port_reservations.count(other_id)) continue;
+      for (auto& q : o.network.value("ports", Json::array())) {
+        PortMapping m;
+        m.host_port = static_cast<int>(str::parse_int(q.value("HostPort", "0")).value_or(0));
+        m.protocol = q.value("Protocol", "tcp");
+        m.host_ip = q.value("HostIp", "0.0.0.0") == "0.0.0.0" ? "" : q.value("HostIp", "");
+        if (clash(p, m)) return false;
       }
     }
-  }
-  for (auto& p : ports) {
-    if (p.host_port == 0) continue;
     UniqueFd s(::socket(AF_INET, (p.protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
     int one = 1;
     ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(p.host_port));
-    if (!p.host_ip.empty() && ::inet_pton(AF_INET, p.host_ip.c_str(), &a.sin_addr) != 1) continue;
-    if (::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 && errno == EADDRINUSE) {
-      return taken(p);
+    if (!p.host_ip.empty() && ::inet_pton(AF_INET, p.host_ip.c_str(), &a.sin_addr) != 1) return true;
+    return !(::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 && errno == EADDRINUSE);
+  };
+  for (auto& p : ports) {
+    if (p.host_port == 0) continue;
+    std::string ip = p.host_ip.empty() ? "0.0.0.0" : p.host_ip;
+    if (p.host_port_end > p.host_port) {
+      // A host range: the first port of it that is free (docker's port allocator).
+      int first = p.host_port, last = p.host_port_end;
+      bool found = false;
+      for (int port = first; port <= last && !found; ++port) {
+        PortMapping candidate = p;
+        candidate.host_port = port;
+        if (available(candidate)) {
+          p.host_port = port;
+          found = true;
+        }
+      }
+      if (!found) {
+        return make_error(Errc::kConflict, "Bind for " + ip + ":" + std::to_string(first) + "-" + std::to_string(last) +
+                                               " failed: every port in the range is already allocated");
+      }
+      p.host_port_end = 0;
+      continue;
+    }
+    if (!available(p)) {
+      return make_error(Errc::kConflict,
+                        "Bind for " + ip + ":" + std::to_string(p.host_port) + " failed: port is already allocated");
     }
   }
   auto& mine = port_reservations[id];

@@ -87,6 +87,32 @@ TEST_F(EngineTest, AHostPortGoesToOneContainerEvenWhenTwoStartAtOnce) {
   docker("rm -f pc");
 }
 
+TEST_F(EngineTest, AHostPortRangePublishesOnItsFirstFreePort) {
+  // -p 8000-8002:80: each container gets the first port of the range nobody holds; when all
+  // are taken the next one is refused; -p 8000-8001:80-81 maps the ranges pairwise.
+  busybox();
+  int base = 30000 + static_cast<int>(getpid() % 10000) * 3;
+  std::string range = std::to_string(base) + "-" + std::to_string(base + 1);
+  for (auto* name : {"ra", "rb"}) {
+    auto r = docker(std::string("run -d --name ") + name + " -p " + range + ":80 busybox httpd -f -p 80");
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  EXPECT_EQ(docker("port ra 80").out, "0.0.0.0:" + std::to_string(base) + "\n");
+  EXPECT_EQ(docker("port rb 80").out, "0.0.0.0:" + std::to_string(base + 1) + "\n");
+  auto full = docker("run -d --name rc -p " + range + ":80 busybox sleep 100");
+  EXPECT_NE(full.err.find("every port in the range is already allocated"), std::string::npos) << full.err;
+  // The published port serves (httpd answers 404 for a missing index: the route works).
+  auto got = sh("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(base + 1) + "/");
+  EXPECT_EQ(got.out, "404");
+  ASSERT_EQ(docker("rm -f ra rb rc").status, 0);
+  auto pairs = docker("run -d --name rd -p " + range + ":80-81 busybox sleep 100");
+  ASSERT_EQ(pairs.status, 0) << pairs.err;
+  EXPECT_EQ(docker("port rd").out, "80/tcp -> 0.0.0.0:" + std::to_string(base) + "\n81/tcp -> 0.0.0.0:" +
+                                       std::to_string(base + 1) + "\n");
+  EXPECT_NE(docker("run -d --name re -p 9-3:80 busybox true").status, 0);
+  docker("rm -f rd re");
+}
+
 TEST_F(EngineTest, PingVersionAndInfoAsDockerShowsThem) {
   EXPECT_EQ(docker("info --format '{{.Driver}} {{.OSType}}'").out, "overlay2 linux\n");
   auto ping = sh("curl -s --unix-socket " + d_.socket() + " http://x/_ping");
