@@ -105,12 +105,13 @@ TEST_P(KubeServerTest, KubectlCreatesReadsReplacesAndDeletes) {
 TEST_P(KubeServerTest, ApplyLabelAnnotateAndPatch) {
   std::string file = dir_ + "/app.yaml";
   auto write = [&](const std::string& text) { std::ofstream(file) << text; };
-  write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  x: \"1\"\n  y: \"2\"\n---\n"
+  // (Keys such as y, n, on or off are YAML 1.1 booleans to kubectl's decoder: it sends "true".)
+  write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  x: \"1\"\n  w: \"2\"\n---\n"
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  user: admin\n");
   auto first = kubectl("apply -f " + file);
   ASSERT_EQ(first.status, 0) << first.err;
   EXPECT_EQ(first.out, "configmap/settings created\nsecret/creds created\n");
-  // The second apply sends only what changed (a strategic merge patch): y goes, z comes.
+  // The second apply sends only what changed (a strategic merge patch): w goes, z comes.
   write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  x: \"1\"\n  z: \"3\"\n---\n"
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  user: admin\n");
   // (A Secret with stringData is "configured" again each time, as on Kubernetes: the live

@@ -9,6 +9,7 @@
 #include "api/kube/admission.h"
 #include "api/kube/deletion.h"
 #include "api/kube/objects.h"
+#include "api/kube/openapi.h"
 #include "api/kube/resources.h"
 #include "api/kube/selectors.h"
 #include "api/kube/strategic_merge.h"
@@ -106,6 +107,38 @@ void reply_written(Exchange& ex, store::Store& s, const Resource& r, const std::
 Result<Json> as_requested(Exchange& ex, const Resource& r, const Json& obj) {
   if (!wants_table(ex.header("Accept"))) return obj;
   return to_table(r, obj, ex.query("includeObject"), ::time(nullptr));
+}
+
+// Server-side field validation (k8s.io/apiserver endpoints/handlers create.go, update.go,
+// patch.go): unknown fields are dropped from `obj`; fieldValidation=Strict refuses them (400
+// naming the decoded kind for a body, 422 on "patch" for a patched object), Warn (the default)
+// names them in a Warning header. False when it replied.
+bool fields_ok(Exchange& ex, const Resource& r, Json& obj, const std::string& options_kind, bool patched) {
+  std::string directive = ex.query("fieldValidation");
+  auto v = field_validation(directive);
+  if (!v) {
+    status(ex, 422, "Invalid", options_kind + ".meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: \"" + directive +
+                                   "\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"");
+    return false;
+  }
+  std::string text = patched && *v == FieldValidation::kStrict ? dump_json(obj) : "";
+  auto unknown = drop_unknown_fields(r, obj);
+  if (unknown.empty() || *v == FieldValidation::kIgnore) return true;
+  if (*v == FieldValidation::kWarn) {
+    ex.set_header("Warning", unknown_field_warnings(unknown));
+    return true;
+  }
+  if (patched) {
+    std::string invalid = "Invalid value: " + dump_json(Json(text)) + ": " + strict_decoding_error(unknown);
+    status(ex, 422, "Invalid", " \"\" is invalid: patch: " + invalid,
+           {{"causes", Json::array({{{"reason", "FieldValueInvalid"}, {"message", invalid}, {"field", "patch"}}})}});
+    return false;
+  }
+  std::string api_version = obj.value("apiVersion", r.api_version());
+  std::string kind = obj.value("kind", r.kind);
+  status(ex, 400, "BadRequest", kind + " in version \"" + api_version.substr(api_version.find('/') + 1) +
+                                    "\" cannot be handled as a " + r.kind + ": " + strict_decoding_error(unknown));
+  return false;
 }
 
 void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
@@ -272,6 +305,7 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   if (!body) return status(ex, 400, "BadRequest", body.error().message);
   auto obj = parse_json(*body, "object");
   if (!obj || !obj->is_object()) return status(ex, 400, "BadRequest", obj ? "the body is not a JSON object" : obj.error().message);
+  if (!fields_ok(ex, r, *obj, "CreateOptions", false)) return;
   Json& meta = (*obj)["metadata"];
   if (!meta.is_object()) meta = Json::object();
   if (obj->value("kind", r.kind) != r.kind) {
@@ -348,6 +382,7 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   if (!body) return status(ex, 400, "BadRequest", body.error().message);
   auto obj = parse_json(*body, "object");
   if (!obj || !obj->is_object()) return status(ex, 400, "BadRequest", "the body is not a JSON object");
+  if (!fields_ok(ex, r, *obj, "UpdateOptions", false)) return;
   auto cur = s.get(storage_key(r, ns, name));
   if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
   Json old = served(*cur);
@@ -407,6 +442,7 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
     } catch (const Json::exception& e) {
       return status(ex, 422, "Invalid", std::string("the patch could not be applied: ") + e.what());
     }
+    if (next.is_object() && !fields_ok(ex, r, next, "PatchOptions", true)) return;
     if (!next.is_object() || !next["metadata"].is_object() || next["metadata"].value("name", "") != name) {
       return status(ex, 422, "Invalid", r.kind + " \"" + name + "\" is invalid: metadata.name: the patch may not change the name");
     }
@@ -756,36 +792,16 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
     if (d["resources"].empty()) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     ex.reply_json(200, d);
   });
-  // OpenAPI v3 discovery: its presence tells kubectl (1.26+) that the server does field
-  // validation (fieldValidation=Strict), so it skips client-side validation. The per-group
-  // documents carry no schemas yet (kubectl explain needs them).
-  add("GET", "/openapi/v3", [](Exchange& ex) {
-    Json paths = {{"api/v1", {{"serverRelativeURL", "/openapi/v3/api/v1?hash=berth1"}}}};
-    for (auto& [g, v] : group_versions()) {
-      paths["apis/" + g + "/" + v] = {{"serverRelativeURL", "/openapi/v3/apis/" + g + "/" + v + "?hash=berth1"}};
-    }
-    ex.reply_json(200, {{"paths", paths}});
-  });
+  // OpenAPI v3 (openapi.h): the schemas `kubectl explain` shows, and each type's PATCH
+  // operation with fieldValidation, which tells kubectl to leave validation to the server.
+  add("GET", "/openapi/v3", [](Exchange& ex) { ex.reply_json(200, openapi_v3_index()); });
   add("GET", "/openapi/v3/(api/v1|apis/[^/]+/[^/]+)", [](Exchange& ex) {
-    // Each type's PATCH operation names its GVK and the fieldValidation parameter, which is
-    // what kubectl's query-parameter verifier looks for.
-    std::string gv = ex.params()[0];
-    Json paths = Json::object();
-    for (auto& r : resources()) {
-      if ((r.group.empty() ? "api/v1" : "apis/" + r.api_version()) != gv) continue;
-      std::string base = "/" + gv + "/";
-      std::string path = r.namespaced ? base + "namespaces/{namespace}/" + r.name + "/{name}" : base + r.name + "/{name}";
-      Json param = {{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}};
-      Json op = {{"x-kubernetes-group-version-kind", {{"group", r.group}, {"version", r.version}, {"kind", r.kind}}},
-                 {"parameters", Json::array({param})},
-                 {"responses", {{"200", {{"description", "OK"}}}}}};
-      paths[path] = {{"patch", op}};
+    auto doc = openapi_v3_document(ex.params()[0]);
+    if (!doc && doc.error().code == Errc::kNotFound) {
+      return status(ex, 404, "NotFound", "the server could not find the requested resource");
     }
-    if (paths.empty()) return status(ex, 404, "NotFound", "the server could not find the requested resource");
-    ex.reply_json(200, {{"openapi", "3.0.0"},
-                        {"info", {{"title", "Kubernetes"}, {"version", "v1.31.0"}}},
-                        {"paths", paths},
-                        {"components", {{"schemas", Json::object()}}}});
+    if (!doc) return store_error(ex, doc.error());
+    ex.reply_json(200, *doc);
   });
   add("GET", "/(?:healthz|readyz|livez)", [](Exchange& ex) { ex.reply(200, "ok", "text/plain"); });
 

@@ -415,9 +415,8 @@ void apply_defaults(const Resource& t, Json& obj) {
   if (t.name == "namespaces") {  // every namespace carries its name as a label, for selectors
     obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = obj["metadata"].value("name", "");
   }
-  if (!obj.contains("spec") && (t.name == "pods" || counts_generation(t) || t.name == "services")) return;
+  if (!obj.contains("spec") || !obj["spec"].is_object()) return;
   Json& spec = obj["spec"];
-  if (!spec.is_object()) return;
   if (Json* ps = at(obj, pod_spec_path(t)); ps && !pod_spec_path(t).empty()) default_pod_spec(*ps);
   if (t.name == "pods") {
     set_default(spec, "serviceAccountName", "default");
