@@ -2,7 +2,7 @@
 // cluster's certificates (made on first start), an admin kubeconfig, and the Kubernetes API on
 // HTTPS with client certificates (k3s server's flags: --data-dir, --https-listen-port,
 // --bind-address, --write-kubeconfig, --datastore-endpoint, --tls-san; kube-apiserver's
-// --token-auth-file and --audit-log-path). Clients authenticate with a certificate from the
+// --token-auth-file, --audit-log-path and --etcd-compaction-interval). Clients authenticate with a certificate from the
 // cluster CA or a bearer token; RBAC decides what they may do.
 #include "app/server.h"
 
@@ -19,6 +19,7 @@
 #include "api/kube/pki.h"
 #include "api/kube/routes.h"
 #include "common/fs.h"
+#include "common/time.h"
 #include "store/store.h"
 
 namespace berth::app {
@@ -28,7 +29,7 @@ int server_main(int argc, char** argv) {
   std::string data_dir = "/var/lib/berth/server", bind = "127.0.0.1", kubeconfig, datastore;
   int port = 6443;
   std::vector<std::string> sans;
-  std::string token_file, audit_log;
+  std::string token_file, audit_log, compaction = "5m";
   app.add_option("--data-dir,-d", data_dir, "state, certificates and the admin kubeconfig");
   app.add_option("--https-listen-port", port, "HTTPS port of the API")->check(CLI::Range(1, 65535));
   app.add_option("--bind-address", bind, "address of the API (IPv4)");
@@ -37,6 +38,7 @@ int server_main(int argc, char** argv) {
   app.add_option("--tls-san", sans, "extra names or IPs for the serving certificate")->allow_extra_args(false);
   app.add_option("--token-auth-file", token_file, "static bearer tokens: CSV of token,user,uid[,\"group1,group2\"]");
   app.add_option("--audit-log-path", audit_log, "append an audit event per request (JSON lines) to this file");
+  app.add_option("--etcd-compaction-interval", compaction, "how often the store's history is compacted (Go duration; 0 = never)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -70,7 +72,9 @@ int server_main(int argc, char** argv) {
   }
   api::Router router;
   if (auto r = api::kube::add_kube_routes(router, **st, {authn->get(), &authz, audit.get()}); !r) return fail(r.error());
-  auto gc = api::kube::GarbageCollector::start(**st);
+  auto interval = parse_go_duration(compaction);
+  if (!interval) return fail(Error{Errc::kInvalidArgument, "--etcd-compaction-interval: " + interval.error().message});
+  auto gc = api::kube::GarbageCollector::start(**st, std::chrono::milliseconds(*interval / 1000000));
   if (!gc) return fail(gc.error());
   auto server = api::Server::listen("", router);
   if (!server) return fail(server.error());

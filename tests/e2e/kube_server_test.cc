@@ -50,7 +50,7 @@ class KubeServerTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(server_.start({berth_binary(), "server", "--data-dir", dir_ + "/server", "--https-listen-port",
                                std::to_string(port_), "--write-kubeconfig", dir_ + "/kubeconfig", "--token-auth-file",
                                dir_ + "/tokens.csv", "--audit-log-path", dir_ + "/audit.log", "--datastore-endpoint",
-                               etcd_url_},
+                               etcd_url_, "--etcd-compaction-interval", compaction_},
                               dir_ + "/server.log"));
     for (int i = 0; i < 250 && kubectl("get --raw /healthz >/dev/null 2>&1").status != 0; ++i) usleep(20000);
   }
@@ -60,6 +60,7 @@ class KubeServerTest : public ::testing::TestWithParam<std::string> {
   std::string dir_;
   int port_ = 0;
   std::string etcd_url_;  // "" = SQLite
+  std::string compaction_ = "5m";
   Daemon server_;
   Daemon etcd_;
 };
@@ -515,6 +516,28 @@ TEST_P(KubeServerTest, AcknowledgedWritesSurviveKillDashNine) {
     EXPECT_TRUE(names.count(name)) << name << " was acknowledged but is not stored";
   }
   EXPECT_LE(names.size(), acked_count + 4);
+}
+
+// The server compacts its history every --etcd-compaction-interval; a watch from before the
+// last compaction gets 410 Expired (informers then relist), a current one goes on.
+TEST_P(KubeServerTest, CompactionExpiresOldWatches) {
+  server_.stop();
+  compaction_ = "1s";
+  start();
+  ASSERT_EQ(kubectl("create cm c1").status, 0);
+  std::string old_rv = kubectl("get cm c1 -o jsonpath='{.metadata.resourceVersion}'").out;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(kubectl("label cm c1 --overwrite round=" + std::to_string(i)).status, 0);
+    usleep(1200000);
+  }
+  auto expired = kubectl("get --raw '/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=" + old_rv +
+                         "&timeoutSeconds=1'");
+  EXPECT_NE(expired.err.find("Error from server (Expired): too old resource version"), std::string::npos)
+      << expired.out << expired.err;
+  // The current state is all there, and a watch from now on works.
+  auto current = kubectl("get --raw '/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1'");
+  EXPECT_NE(current.out.find("\"type\":\"ADDED\""), std::string::npos) << current.err;
+  EXPECT_EQ(kubectl("get cm c1 -o jsonpath='{.metadata.labels.round}'").out, "2");
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, KubeServerTest, ::testing::Values("sqlite", "etcd"),

@@ -36,6 +36,11 @@ struct GarbageCollector::Impl {
   std::set<std::string> dirty;                              // uids to look at again
   std::map<std::string, Clock::time_point> terminating;     // namespace -> first seen Terminating
   std::set<std::string> touched;                            // namespaces changed since the last look
+  // Compaction as kube-apiserver does it: every interval, history up to the revision seen at
+  // the previous tick goes (watches older than that get 410 Gone and relist).
+  std::chrono::milliseconds compaction_interval{0};  // 0 = never
+  Clock::time_point next_compaction;
+  int64_t compact_to = 0;
 
   explicit Impl(store::Store& st) : s(st) {}
 
@@ -249,6 +254,11 @@ struct GarbageCollector::Impl {
     std::set<std::string> namespaces;
     namespaces.swap(touched);
     for (auto& ns : namespaces) (void)refresh_quota_status(s, ns);
+    if (compaction_interval.count() > 0 && Clock::now() >= next_compaction) {
+      if (compact_to > 0) (void)s.compact(compact_to);
+      compact_to = s.revision().value_or(0);
+      next_compaction = Clock::now() + compaction_interval;
+    }
   }
 };
 
@@ -259,9 +269,12 @@ GarbageCollector::~GarbageCollector() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-Result<std::unique_ptr<GarbageCollector>> GarbageCollector::start(store::Store& s) {
+Result<std::unique_ptr<GarbageCollector>> GarbageCollector::start(store::Store& s,
+                                                                 std::chrono::milliseconds compaction_interval) {
   BERTH_TRY(s.revision());
   auto impl = std::make_unique<Impl>(s);
+  impl->compaction_interval = compaction_interval;
+  impl->next_compaction = Clock::now() + compaction_interval;
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->run(); });
   return std::unique_ptr<GarbageCollector>(new GarbageCollector(std::move(impl)));

@@ -10,8 +10,12 @@
 //  - A namespace marked for deletion: a few seconds later (so a `kubectl delete -f` naming it and
 //    its content still finds both) everything in it is deleted, then the namespace.
 //  - A namespace whose content changed: its ResourceQuotas' status (hard, used) is recomputed.
+//  - Every compaction interval the store's history is compacted up to the revision of the
+//    previous tick (kube-apiserver's --etcd-compaction-interval, 5 minutes by default), so the
+//    log does not grow for ever; older watches get 410 Gone and relist.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "common/error.h"
@@ -22,8 +26,8 @@ namespace berth::api::kube {
 class GarbageCollector {
  public:
   // Starts the collector's thread, which watches every object in `s` (`s` must outlive it).
-  // Errors: the store's.
-  static Result<std::unique_ptr<GarbageCollector>> start(store::Store& s);
+  // `compaction_interval` 0 = never compact. Errors: the store's.
+  static Result<std::unique_ptr<GarbageCollector>> start(store::Store& s, std::chrono::milliseconds compaction_interval);
   ~GarbageCollector();  // stops the thread
 
   struct Impl;
