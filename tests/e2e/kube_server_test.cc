@@ -321,6 +321,16 @@ TEST_P(KubeServerTest, BuiltInTypesAreDefaultedAndValidated) {
   EXPECT_TRUE(svc.ends_with(" 30000")) << svc;
   EXPECT_EQ(kubectl("get svc kubernetes -o jsonpath='{.spec.clusterIP}'").out, "10.43.0.1");
   EXPECT_EQ(kubectl("get sa default -o name").out, "serviceaccount/default\n");
+  // describe reads the same objects (and their events by field selector).
+  auto described = kubectl("describe deploy web");
+  ASSERT_EQ(described.status, 0) << described.err;
+  EXPECT_NE(described.out.find("RollingUpdateStrategy:  25% max unavailable, 25% max surge"), std::string::npos)
+      << described.out;
+  EXPECT_NE(kubectl("describe pod p1").out.find("QoS Class:        BestEffort"), std::string::npos);
+  EXPECT_EQ(sh("kubectl --kubeconfig " + dir_ + "/kubeconfig --cache-dir " + dir_ +
+               "/cache api-resources --no-headers | grep -cE '^(deployments +deploy +apps/v1 +true +Deployment|"
+               "pods +po +v1 +true +Pod|clusterroles +rbac.authorization.k8s.io/v1 +false +ClusterRole) *$'").out,
+            "3\n");
 
   // Generation counts spec changes; status changes only through the status subresource.
   ASSERT_EQ(kubectl("set image deploy/web busybox=busybox:1.37").status, 0);
