@@ -550,6 +550,22 @@ TEST_P(KubeServerTest, CompactionExpiresOldWatches) {
   EXPECT_EQ(kubectl("get cm c1 -o jsonpath='{.metadata.labels.round}'").out, "2");
 }
 
+// A list at an exact resourceVersion sees the state of then; one from the future is refused.
+TEST_P(KubeServerTest, ListsHonourResourceVersion) {
+  ASSERT_EQ(kubectl("create cm v --from-literal=k=old").status, 0);
+  std::string then = kubectl("get cm v -o jsonpath='{.metadata.resourceVersion}'").out;
+  ASSERT_EQ(kubectl("patch cm v --type=merge -p '{\"data\":{\"k\":\"new\"}}'").status, 0);
+  auto data = [&](const std::string& query) {
+    return sh("kubectl --kubeconfig " + dir_ + "/kubeconfig get --raw '/api/v1/namespaces/default/configmaps?" + query +
+              "' | /usr/bin/python3 -c 'import sys, json; print(json.load(sys.stdin)[\"items\"][0][\"data\"][\"k\"])'").out;
+  };
+  EXPECT_EQ(data("resourceVersion=" + then + "&resourceVersionMatch=Exact"), "old\n");
+  EXPECT_EQ(data("resourceVersion=" + then), "new\n");  // NotOlderThan: the current state
+  EXPECT_EQ(data(""), "new\n");
+  auto future = kubectl("get --raw '/api/v1/namespaces/default/configmaps?resourceVersion=99999999'");
+  EXPECT_NE(future.err.find("Too large resource version"), std::string::npos) << future.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, KubeServerTest, ::testing::Values("sqlite", "etcd"),
                          [](const auto& p) { return p.param; });
 

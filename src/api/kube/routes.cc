@@ -234,6 +234,23 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
     if (colon == std::string::npos) return status(ex, 400, "BadRequest", "continue key is not valid");
     o.revision = str::parse_int(dec.substr(0, colon)).value_or(0);
     o.start_after = dec.substr(colon + 1);
+  } else if (std::string rv = ex.query("resourceVersion"); !rv.empty() && rv != "0") {
+    // resourceVersion semantics of a list: Exact reads at that revision; otherwise
+    // (NotOlderThan, the default) the current state, which must be at least that new.
+    auto want = str::parse_int(rv);
+    if (!want || *want < 0) return status(ex, 400, "BadRequest", "invalid resource version: " + rv);
+    std::string match = ex.query("resourceVersionMatch");
+    if (!match.empty() && match != "Exact" && match != "NotOlderThan") {
+      return status(ex, 400, "BadRequest", "resourceVersionMatch: Unsupported value: \"" + match +
+                                               "\": supported values: \"Exact\", \"NotOlderThan\"");
+    }
+    int64_t now = s.revision().value_or(0);
+    if (*want > now) {
+      return status(ex, 504, "Timeout", "Too large resource version: " + rv + ", current: " + std::to_string(now),
+                    {{"causes", Json::array({{{"reason", "ResourceVersionTooLarge"}, {"message", "Too large resource version"}}})},
+                     {"retryAfterSeconds", 1}});
+    }
+    if (match == "Exact") o.revision = *want;
   }
   auto l = s.list(prefix, o);
   if (!l) return store_error(ex, l.error());
