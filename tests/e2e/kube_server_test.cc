@@ -566,6 +566,33 @@ TEST_P(KubeServerTest, ListsHonourResourceVersion) {
   EXPECT_NE(future.err.find("Too large resource version"), std::string::npos) << future.err;
 }
 
+// kubectl autoscale creates an autoscaling/v1 HPA; it is stored as v2 and each version shows
+// its own form of the same object (the CPU target; other v2 metrics kept across v1 writes).
+TEST_P(KubeServerTest, AutoscalersAreServedAsV1AndV2) {
+  ASSERT_EQ(kubectl("create deployment web --image=nginx").status, 0);
+  auto made = kubectl("autoscale deployment web --min=2 --max=5 --cpu-percent=70");
+  ASSERT_EQ(made.status, 0) << made.err;
+  EXPECT_EQ(kubectl("get hpa web -o jsonpath='{.apiVersion} {.spec.metrics[0].resource.target.averageUtilization}'").out,
+            "autoscaling/v2 70");
+  EXPECT_EQ(kubectl("get horizontalpodautoscalers.v1.autoscaling web -o jsonpath='{.apiVersion} "
+                    "{.spec.targetCPUUtilizationPercentage} {.metadata.annotations}'").out,
+            "autoscaling/v1 70 ");
+  ASSERT_EQ(kubectl("patch hpa web --type=json -p '[{\"op\":\"add\",\"path\":\"/spec/metrics/-\",\"value\":"
+                    "{\"type\":\"Resource\",\"resource\":{\"name\":\"memory\",\"target\":{\"type\":\"AverageValue\","
+                    "\"averageValue\":\"100Mi\"}}}}]'").status, 0);
+  ASSERT_EQ(kubectl("patch horizontalpodautoscalers.v1.autoscaling web --type=merge -p "
+                    "'{\"spec\":{\"targetCPUUtilizationPercentage\":60}}'").status, 0);
+  EXPECT_EQ(kubectl("get hpa web -o jsonpath='{.spec.metrics[*].resource.name} "
+                    "{.spec.metrics[0].resource.target.averageUtilization}'").out,
+            "cpu memory 60");
+  EXPECT_NE(kubectl("get --raw /apis/autoscaling").out.find(
+                "\"preferredVersion\":{\"groupVersion\":\"autoscaling/v2\",\"version\":\"v2\"},\"versions\":["
+                "{\"groupVersion\":\"autoscaling/v2\",\"version\":\"v2\"},{\"groupVersion\":\"autoscaling/v1\""),
+            std::string::npos);
+  ASSERT_EQ(kubectl("delete horizontalpodautoscalers.v1.autoscaling web").status, 0);
+  EXPECT_EQ(kubectl("get hpa -o name").out, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, KubeServerTest, ::testing::Values("sqlite", "etcd"),
                          [](const auto& p) { return p.param; });
 

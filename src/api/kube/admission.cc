@@ -87,7 +87,7 @@ Result<std::map<std::string, double>> used_in(store::Store& s, const std::string
   for (auto& t : types) {
     const Resource* type = nullptr;
     for (auto& r : resources()) {
-      if (r.name == t) type = &r;
+      if (r.name == t && !r.converted) type = &r;
     }
     if (!type) continue;
     BERTH_ASSIGN_OR_RETURN(store::ListResult l, s.list("/registry/" + t + "/" + ns + "/", {}));

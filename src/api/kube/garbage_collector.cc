@@ -49,7 +49,7 @@ struct GarbageCollector::Impl {
     auto parts = str::split(key, '/');  // "", "registry", resource, ...
     if (parts.size() < 4) return false;
     for (auto& r : resources()) {
-      if (r.name == parts[2]) type = &r;
+      if (r.name == parts[2] && !r.converted) type = &r;
     }
     if (!type) return false;
     ns = type->namespaced && parts.size() >= 5 ? parts[3] : "";
@@ -183,7 +183,7 @@ struct GarbageCollector::Impl {
       }
       bool empty = true;
       for (auto& r : resources()) {
-        if (!r.namespaced) continue;
+        if (!r.namespaced || r.converted) continue;
         auto l = s.list("/registry/" + r.name + "/" + ns + "/", {});
         if (!l) {
           empty = false;

@@ -1455,6 +1455,34 @@ io.k8s.api.batch.v1:
       lastScheduleTime: Time | When a job was last started.
       lastSuccessfulTime: Time | When a job last succeeded.
 
+io.k8s.api.autoscaling.v1:
+  HorizontalPodAutoscaler:
+    doc: Scales a workload's replicas to keep its average CPU use near a target (the v1 form; stored as v2).
+    fields:
+      spec: HorizontalPodAutoscalerSpec | The desired behaviour.
+      status: HorizontalPodAutoscalerStatus | The observed state.
+  HorizontalPodAutoscalerSpec:
+    doc: The desired behaviour of a v1 autoscaler.
+    fields:
+      maxReplicas: integer! | Most replicas.
+      minReplicas: integer | Fewest replicas; 1 by default.
+      scaleTargetRef: CrossVersionObjectReference! | The workload scaled.
+      targetCPUUtilizationPercentage: integer | Target average CPU use, percent of requests.
+  HorizontalPodAutoscalerStatus:
+    doc: What a v1 autoscaler saw last.
+    fields:
+      currentCPUUtilizationPercentage: integer | Current average CPU use, percent of requests.
+      currentReplicas: integer! | Replicas now.
+      desiredReplicas: integer! | Replicas wanted.
+      lastScaleTime: Time | When it last scaled.
+      observedGeneration: int64 | Generation last acted on.
+  CrossVersionObjectReference:
+    doc: Names the scaled workload.
+    fields:
+      apiVersion: string | Its API version.
+      kind: string! | Its kind.
+      name: string! | Its name.
+
 io.k8s.api.autoscaling.v2:
   HorizontalPodAutoscaler:
     doc: Scales a workload's replicas to keep metrics near their targets.

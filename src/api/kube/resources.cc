@@ -28,6 +28,8 @@ const std::vector<Resource>& resources() {
       {"batch", "v1", "jobs", "Job", "job", true, {}},
       {"batch", "v1", "cronjobs", "CronJob", "cronjob", true, {"cj"}},
       {"autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", "horizontalpodautoscaler", true, {"hpa"}},
+      {"autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", "horizontalpodautoscaler", true, {"hpa"},
+       false, true},
       {"networking.k8s.io", "v1", "ingresses", "Ingress", "ingress", true, {"ing"}},
       {"networking.k8s.io", "v1", "ingressclasses", "IngressClass", "ingressclass", false, {}},
       {"networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", "networkpolicy", true, {"netpol"}},
@@ -60,6 +62,14 @@ std::vector<std::pair<std::string, std::string>> group_versions() {
     if (!r.group.empty() && std::find(out.begin(), out.end(), gv) == out.end()) out.push_back(gv);
   }
   return out;
+}
+
+const Resource& storage_resource(const Resource& type) {
+  if (!type.converted) return type;
+  for (auto& r : resources()) {
+    if (r.name == type.name && !r.converted) return r;
+  }
+  return type;
 }
 
 const Resource* find_kind(const std::string& group, const std::string& kind) {

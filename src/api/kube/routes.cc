@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "api/kube/admission.h"
+#include "api/kube/conversion.h"
 #include "api/kube/deletion.h"
 #include "api/kube/objects.h"
 #include "api/kube/openapi.h"
@@ -99,7 +100,7 @@ void reply_written(Exchange& ex, store::Store& s, const Resource& r, const std::
     auto gone = s.remove(storage_key(r, ns, name), rev);
     if (gone) obj["metadata"]["resourceVersion"] = std::to_string(gone->mod_revision);
   }
-  ex.reply_json(200, obj);
+  ex.reply_json(200, to_served_version(r, obj));
 }
 
 // kubectl get's server-side printing: `obj` (an object or a list) as a meta.k8s.io/v1 Table
@@ -108,6 +109,9 @@ Result<Json> as_requested(Exchange& ex, const Resource& r, const Json& obj) {
   if (!wants_table(ex.header("Accept"))) return obj;
   return to_table(r, obj, ex.query("includeObject"), ::time(nullptr));
 }
+
+// A stored object as `r` serves it: at its resourceVersion, in r's version.
+Json view(const Resource& r, const store::KeyValue& kv) { return to_served_version(r, served(kv)); }
 
 // Server-side field validation (k8s.io/apiserver endpoints/handlers create.go, update.go,
 // patch.go): unknown fields are dropped from `obj`; fieldValidation=Strict refuses them (400
@@ -186,7 +190,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
       return bool(ex.write(dump_json(Json{{"type", type}, {"object", out}}) + "\n"));
     };
     for (auto& kv : current) {
-      Json obj = served(kv);
+      Json obj = view(r, kv);
       if (selected(obj) && !emit("ADDED", obj)) return;
     }
     if (bookmarks && ex.query("sendInitialEvents") == "true" && !bookmark(from, true)) return;
@@ -210,9 +214,9 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
         seen = e.revision();
         // With a selector, an object that stops matching is DELETED for this watch and one
         // that starts matching is ADDED (apiserver's cacher watch filtering).
-        Json obj = served(e.kv);
+        Json obj = view(r, e.kv);
         bool now = selected(obj);
-        bool before = e.prev && selected(served(*e.prev));
+        bool before = e.prev && selected(view(r, *e.prev));
         if (!now && !before) continue;
         const char* type = e.type == store::Event::Type::kDelete ? "DELETED"
                            : !now                                ? "DELETED"
@@ -256,7 +260,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   if (!l) return store_error(ex, l.error());
   Json items = Json::array();
   for (auto& kv : l->items) {
-    Json obj = served(kv);
+    Json obj = view(r, kv);
     if (selected(obj)) items.push_back(obj);
   }
   Json meta = {{"resourceVersion", std::to_string(l->revision)}};
@@ -351,13 +355,14 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   meta.erase("resourceVersion");
   (*obj)["apiVersion"] = r.api_version();
   (*obj)["kind"] = r.kind;
+  *obj = to_storage_version(r, std::move(*obj));  // `meta` is not used from here on
   if (r.name == "namespaces") {
     (*obj)["spec"] = {{"finalizers", {"kubernetes"}}};
     (*obj)["status"] = {{"phase", "Active"}};
   }
   if (r.name == "secrets" && !obj->contains("type")) (*obj)["type"] = "Opaque";
   if (!admit(ex, r, *obj, Json())) return;
-  if (ex.query("dryRun") == "All") return ex.reply_json(201, *obj);
+  if (ex.query("dryRun") == "All") return ex.reply_json(201, to_served_version(r, *obj));
   // Admission: LimitRanges default and bound a pod's resources; quotas are checked and
   // Services get their cluster IP and node ports under one lock with the create, so that two
   // creates cannot take the same address or the last unit of a quota.
@@ -380,15 +385,15 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     return status(ex, 409, "AlreadyExists", r.name + " \"" + name + "\" already exists", {{"name", name}, {"kind", r.name}});
   }
   if (!rev) return store_error(ex, rev.error());
-  meta["resourceVersion"] = std::to_string(*rev);
+  (*obj)["metadata"]["resourceVersion"] = std::to_string(*rev);
   if (r.name == "namespaces") ensure_default_service_account(s, name);
-  ex.reply_json(201, *obj);
+  ex.reply_json(201, to_served_version(r, *obj));
 }
 
 void get_one(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
   auto kv = s.get(storage_key(r, ns, name));
   if (!kv) return kv.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, kv.error());
-  auto out = as_requested(ex, r, served(*kv));
+  auto out = as_requested(ex, r, view(r, *kv));
   if (!out) return status(ex, 400, "BadRequest", out.error().message);
   ex.reply_json(200, *out);
 }
@@ -409,8 +414,9 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
                                              ") does not match the name on the URL (" + name + ")");
   }
   int64_t expected = str::parse_int(meta.value("resourceVersion", "0")).value_or(0);
+  *obj = to_storage_version(r, std::move(*obj));  // `meta` is not used from here on
   keep_server_fields(*obj, old);
-  (*obj)["apiVersion"] = r.api_version();
+  (*obj)["apiVersion"] = storage_resource(r).api_version();
   (*obj)["kind"] = r.kind;
   if (!admit(ex, r, *obj, old, status_only)) return;
   (*obj)["metadata"].erase("resourceVersion");
@@ -440,15 +446,16 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
     auto cur = s.get(storage_key(r, ns, name));
     if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
     Json obj = served(*cur);
+    Json shown = to_served_version(r, obj);  // the patch applies to the object as r serves it
     Json next;
     try {
       if (type == "application/json-patch+json") {
-        next = obj.patch(*p);
+        next = shown.patch(*p);
       } else if (type == "application/merge-patch+json") {
-        next = obj;
+        next = shown;
         next.merge_patch(*p);
       } else if (type == "application/strategic-merge-patch+json") {
-        auto merged = strategic_merge_patch(obj, *p, r);
+        auto merged = strategic_merge_patch(shown, *p, r);
         if (!merged) return status(ex, 422, "Invalid", merged.error().message);
         next = *merged;
       } else {
@@ -463,8 +470,9 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
     if (!next.is_object() || !next["metadata"].is_object() || next["metadata"].value("name", "") != name) {
       return status(ex, 422, "Invalid", r.kind + " \"" + name + "\" is invalid: metadata.name: the patch may not change the name");
     }
+    next = to_storage_version(r, std::move(next));
     keep_server_fields(next, obj);
-    next["apiVersion"] = r.api_version();
+    next["apiVersion"] = storage_resource(r).api_version();
     next["kind"] = r.kind;
     if (!admit(ex, r, next, obj, status_only)) return;
     next["metadata"].erase("resourceVersion");
@@ -562,7 +570,7 @@ void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   if (!d && d.error().code == Errc::kNotFound) return not_found(ex, r, name);
   if (!d && d.error().code == Errc::kConflict) return status(ex, 409, "Conflict", d.error().message, {{"name", name}, {"kind", r.name}});
   if (!d) return store_error(ex, d.error());
-  ex.reply_json(d->gone ? 200 : 202, d->object);
+  ex.reply_json(d->gone ? 200 : 202, to_served_version(r, d->object));
 }
 
 // DELETE of a collection (deletecollection): every object the label and field selectors
@@ -580,9 +588,9 @@ void remove_collection(Exchange& ex, store::Store& s, const Resource& r, const s
   if (!l) return store_error(ex, l.error());
   Json items = Json::array();
   for (auto& kv : l->items) {
-    Json obj = served(kv);
+    Json obj = view(r, kv);
     if (!labels->matches(obj) || !fields->matches(obj)) continue;
-    if (auto d = delete_object(s, r, kv.key, *o)) items.push_back(d->object);
+    if (auto d = delete_object(s, r, kv.key, *o)) items.push_back(to_served_version(r, d->object));
   }
   ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()},
                       {"metadata", {{"resourceVersion", std::to_string(s.revision().value_or(0))}}}, {"items", items}});
@@ -785,24 +793,29 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
                         {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", ""}}}}});
   });
   add("GET", "/api/v1", [](Exchange& ex) { ex.reply_json(200, discovery("", "v1")); });
-  auto api_group = [](const std::string& group, const std::string& version) {
-    Json gv = {{"groupVersion", group + "/" + version}, {"version", version}};
-    return Json{{"name", group}, {"versions", Json::array({gv})}, {"preferredVersion", gv}};
+  // A named group with its versions, the first (storage) one preferred (metav1.APIGroup).
+  auto api_group = [](const std::string& group) {
+    Json versions = Json::array();
+    for (auto& [g, v] : group_versions()) {
+      if (g == group) versions.push_back({{"groupVersion", g + "/" + v}, {"version", v}});
+    }
+    if (versions.empty()) return Json();
+    return Json{{"name", group}, {"versions", versions}, {"preferredVersion", versions[0]}};
   };
   add("GET", "/apis", [api_group](Exchange& ex) {
     Json groups = Json::array();
-    for (auto& [g, v] : group_versions()) groups.push_back(api_group(g, v));
+    std::set<std::string> seen;
+    for (auto& [g, v] : group_versions()) {
+      if (seen.insert(g).second) groups.push_back(api_group(g));
+    }
     ex.reply_json(200, {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
   });
   add("GET", "/apis/([^/]+)", [api_group](Exchange& ex) {
-    for (auto& [g, v] : group_versions()) {
-      if (g != ex.params()[0]) continue;
-      Json out = api_group(g, v);
-      out["kind"] = "APIGroup";
-      out["apiVersion"] = "v1";
-      return ex.reply_json(200, out);
-    }
-    status(ex, 404, "NotFound", "the server could not find the requested resource");
+    Json out = api_group(ex.params()[0]);
+    if (out.is_null()) return status(ex, 404, "NotFound", "the server could not find the requested resource");
+    out["kind"] = "APIGroup";
+    out["apiVersion"] = "v1";
+    ex.reply_json(200, out);
   });
   add("GET", "/apis/([^/]+)/([^/]+)", [](Exchange& ex) {
     Json d = discovery(ex.params()[0], ex.params()[1]);

@@ -492,6 +492,11 @@ void apply_defaults(const Resource& t, Json& obj) {
     }
   } else if (t.name == "horizontalpodautoscalers") {
     set_default(spec, "minReplicas", 1);
+    // Without metrics an autoscaler keeps the average CPU use at 80% (autoscaling/v2 defaults).
+    if (!spec.contains("metrics") || (spec["metrics"].is_array() && spec["metrics"].empty())) {
+      spec["metrics"] = Json::array({{{"type", "Resource"},
+                                      {"resource", {{"name", "cpu"}, {"target", {{"type", "Utilization"}, {"averageUtilization", 80}}}}}}});
+    }
   } else if (t.name == "persistentvolumeclaims" || t.name == "persistentvolumes") {
     set_default(spec, "volumeMode", "Filesystem");
     if (t.name == "persistentvolumes") set_default(spec, "persistentVolumeReclaimPolicy", "Retain");
