@@ -1,5 +1,7 @@
 #include "api/kube/routes.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -258,19 +260,40 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   }
   auto l = s.list(prefix, o);
   if (!l) return store_error(ex, l.error());
-  Json items = Json::array();
-  for (auto& kv : l->items) {
-    Json obj = view(r, kv);
-    if (selected(obj)) items.push_back(obj);
-  }
   Json meta = {{"resourceVersion", std::to_string(l->revision)}};
   if (l->more) {
     meta["continue"] = str::base64_encode(std::to_string(l->revision) + ":" + l->items.back().key);
   }
-  auto out = as_requested(ex, r, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta},
-                                  {"items", items}});
-  if (!out) return status(ex, 400, "BadRequest", out.error().message);
-  ex.reply_json(200, *out);
+  if (wants_table(ex.header("Accept"))) {
+    Json items = Json::array();
+    for (auto& kv : l->items) {
+      Json obj = view(r, kv);
+      if (selected(obj)) items.push_back(std::move(obj));
+    }
+    auto out = as_requested(ex, r, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta},
+                                    {"items", std::move(items)}});
+    if (!out) return status(ex, 400, "BadRequest", out.error().message);
+    return ex.reply_json(200, *out);
+  }
+  // The list's JSON is written item by item: one object's tree at a time, not ten thousand
+  // (a parsed pod takes several times its text).
+  std::string body = "{\"apiVersion\":" + dump_json(Json(r.api_version())) + ",\"items\":[";
+  bool first = true;
+  for (auto& kv : l->items) {
+    Json obj = view(r, kv);
+    if (!selected(obj)) continue;
+    if (!std::exchange(first, false)) body += ',';
+    body += dump_json(obj);
+  }
+  body += "],\"kind\":" + dump_json(Json(r.kind + "List")) + ",\"metadata\":" + dump_json(meta) + "}\n";
+  l->items.clear();
+  l->items.shrink_to_fit();
+  bool large = body.size() > (1 << 20);
+  ex.reply(200, body);
+  body = std::string();
+  // glibc keeps a large reply's freed memory in this thread's arena for as long as the
+  // connection lives; give it back.
+  if (large) ::malloc_trim(0);
 }
 
 // The `default` ServiceAccount every namespace has (the service account controller's work).
