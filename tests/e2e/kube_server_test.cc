@@ -593,6 +593,50 @@ TEST_P(KubeServerTest, AutoscalersAreServedAsV1AndV2) {
   EXPECT_EQ(kubectl("get hpa -o name").out, "");
 }
 
+// Hostile or careless requests get Kubernetes' refusals and change nothing: HEAD reads, dry
+// runs store nothing, a stale resourceVersion in a patch conflicts, bodies too big or too deep
+// and ill-typed metadata are refused, and the server stays up.
+TEST_P(KubeServerTest, BadRequestsAreRefusedAndChangeNothing) {
+  std::string tls = dir_ + "/server/tls";
+  std::string url = "https://127.0.0.1:" + std::to_string(port_);
+  auto curl = [&](const std::string& args) {
+    return sh("curl -s -o /dev/null -w '%{http_code}' --cacert " + tls + "/ca.crt --cert " + tls + "/admin.crt --key " +
+              tls + "/admin.key " + args).out;
+  };
+  ASSERT_EQ(kubectl("create cm keep --from-literal=a=1").status, 0);
+  EXPECT_EQ(curl("-I " + url + "/api/v1/namespaces/default/configmaps/keep"), "200");
+  EXPECT_EQ(kubectl("delete cm keep --dry-run=server").status, 0);
+  ASSERT_EQ(kubectl("label cm keep tier=x --dry-run=server").status, 0);
+  EXPECT_EQ(kubectl("get cm keep -o jsonpath='{.metadata.name} {.metadata.labels}'").out, "keep ");
+  std::string rv = kubectl("get cm keep -o jsonpath='{.metadata.resourceVersion}'").out;
+  ASSERT_EQ(kubectl("label cm keep tier=y").status, 0);
+  auto stale = kubectl("patch cm keep --type=merge -p '{\"metadata\":{\"resourceVersion\":\"" + rv +
+                       "\"},\"data\":{\"a\":\"2\"}}'");
+  EXPECT_NE(stale.err.find("the object has been modified"), std::string::npos) << stale.err;
+  EXPECT_EQ(kubectl("get cm keep -o jsonpath='{.data.a}'").out, "1");
+  auto post = [&](const std::string& file) {
+    return curl("-X POST -H 'Content-Type: application/json' --data-binary @" + file + " " + url +
+                "/api/v1/namespaces/default/configmaps");
+  };
+  ASSERT_EQ(sh("/usr/bin/python3 -c \"import sys; sys.stdout.write('{\\\"metadata\\\":{\\\"name\\\":\\\"deep\\\","
+               "\\\"annotations\\\":' + '[' * 100000 + ']' * 100000 + '}}')\" > " + dir_ + "/deep.json").status, 0);
+  EXPECT_EQ(post(dir_ + "/deep.json"), "400");
+  ASSERT_EQ(sh("head -c 4000000 /dev/zero | tr '\\0' a | sed 's/^/{\"metadata\":{\"name\":\"big\"},\"data\":{\"k\":\"/; "
+               "s/$/\"}}/' > " + dir_ + "/big.json").status, 0);
+  EXPECT_EQ(post(dir_ + "/big.json"), "413");
+  ASSERT_EQ(sh("head -c 1500000 /dev/zero | tr '\\0' a | sed 's/^/{\"metadata\":{\"name\":\"large\"},\"data\":{\"k\":\"/; "
+               "s/$/\"}}/' > " + dir_ + "/large.json").status, 0);
+  EXPECT_EQ(post(dir_ + "/large.json"), "422");
+  std::ofstream(dir_ + "/typed.json") << R"({"metadata":{"name":"typed","labels":"x","finalizers":{}}})";
+  EXPECT_EQ(post(dir_ + "/typed.json"), "422");
+  std::ofstream(dir_ + "/token.json") << R"({"spec":{"expirationSeconds":99999999999999}})";
+  EXPECT_EQ(curl("-X POST -H 'Content-Type: application/json' --data-binary @" + dir_ + "/token.json " + url +
+                 "/api/v1/namespaces/default/serviceaccounts/default/token"),
+            "422");
+  EXPECT_EQ(kubectl("get cm -o name").out, "configmap/keep\n");
+  EXPECT_EQ(kubectl("get --raw /healthz").out, "ok");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, KubeServerTest, ::testing::Values("sqlite", "etcd"),
                          [](const auto& p) { return p.param; });
 

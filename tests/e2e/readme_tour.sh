@@ -55,7 +55,9 @@ tar -C mybundle/rootfs -c . | podman import - "$image" >/dev/null
 # A terminal's stdin does not end: hold a fifo open for script(1) while podman runs.
 mkfifo stdin && { sleep 60 >stdin & }
 holder=$!
-out=$(script -qec "podman --runtime $build/berth-runc run --rm -it --memory 64m $image sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'" /dev/null <stdin | tr -d '\r')
+# The last line: on a host whose hard RLIMIT_NOFILE is below podman's 1048576 the runtime's
+# clamp warning comes first on the same terminal.
+out=$(script -qec "podman --runtime $build/berth-runc run --rm -it --memory 64m $image sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'" /dev/null <stdin | tr -d '\r' | tail -n 1)
 kill "$holder" 2>/dev/null || true
 [ "$out" = 67108864 ] || fail "podman -it --memory 64m: got '$out'"
 # Images, on a private data root and a registry on a free loopback port.

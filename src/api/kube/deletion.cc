@@ -51,6 +51,14 @@ Result<DeleteOptions> DeleteOptions::parse(const std::string& body, const std::s
   if (b.value("orphanDependents", Json()).is_boolean() && o.propagation_policy.empty()) {
     o.propagation_policy = b["orphanDependents"].get<bool>() ? "Orphan" : "Background";
   }
+  if (b.contains("dryRun")) {
+    const Json& d = b["dryRun"];
+    if (!d.is_array() || !(d.empty() || (d.size() == 1 && d[0] == "All"))) {
+      return tl::unexpected(Error{Errc::kInvalidArgument, "dryRun: Unsupported value: " + dump_json(d) +
+                                                              ": supported values: \"All\""});
+    }
+    o.dry_run = !d.empty();
+  }
   const Json pre = b.value("preconditions", Json::object());
   if (pre.is_object()) {
     o.precondition_uid = pre.value("uid", "");

@@ -22,6 +22,7 @@ struct DeleteOptions {
   std::string propagation_policy;               // "", "Orphan", "Background" or "Foreground"
   std::string precondition_uid;                 // "" = none
   std::string precondition_resource_version;    // "" = none
+  bool dry_run = false;                         // dryRun: ["All"] in the body
   // Reads the options from a DELETE's JSON body (may be empty) and its query parameters.
   // Errors: kInvalidArgument (unparsable body, unknown propagationPolicy).
   static Result<DeleteOptions> parse(const std::string& body, const std::string& query_grace,

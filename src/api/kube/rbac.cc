@@ -61,7 +61,7 @@ Json rule(std::vector<std::string> groups, std::vector<std::string> resources, s
 RequestInfo request_info(const std::string& method, const std::string& path, bool watch) {
   RequestInfo r;
   r.path = path;
-  r.verb = str::to_lower(method);
+  r.verb = method == "HEAD" ? "get" : str::to_lower(method);
   auto parts = str::split(path, '/');  // "", "api", "v1", ...
   parts.erase(std::remove(parts.begin(), parts.end(), ""), parts.end());
   size_t i = 0;
@@ -91,7 +91,7 @@ RequestInfo request_info(const std::string& method, const std::string& path, boo
   if (i + 1 < parts.size()) r.name = parts[i + 1];
   if (i + 2 < parts.size()) r.subresource = parts[i + 2];
   if (r.resource == "namespaces" && !r.name.empty() && r.ns.empty()) r.ns = r.name;
-  if (method == "GET") r.verb = r.name.empty() ? (watch ? "watch" : "list") : (watch ? "watch" : "get");
+  if (method == "GET" || method == "HEAD") r.verb = r.name.empty() ? (watch ? "watch" : "list") : (watch ? "watch" : "get");
   if (method == "POST") r.verb = "create";
   if (method == "PUT") r.verb = "update";
   if (method == "PATCH") r.verb = "patch";

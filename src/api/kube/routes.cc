@@ -26,12 +26,65 @@ namespace {
 
 const Resource* find_core(const std::string& name) { return find_resource("", "v1", name); }
 
+// A request body as the API server takes one: at most 3 MiB (kube-apiserver's limit; 413
+// beyond) and nested at most 10,000 levels deep (apimachinery's JSON decoder limit), so that
+// no document can exhaust the stack of the code that walks it.
+Result<std::string> read_body(Exchange& ex) {
+  constexpr size_t kLimit = 3 << 20;
+  // The parser's limit applies to what is still to come; a declared length is checked first.
+  if (auto n = str::parse_uint(ex.header("Content-Length")); n && *n > kLimit) {
+    return make_error(Errc::kResourceExhausted, "request body too large");
+  }
+  auto body = ex.body(kLimit);
+  if (!body) return body;
+  if (body->size() > kLimit) return make_error(Errc::kResourceExhausted, "request body too large");
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : *body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  if (deepest > 10000) return make_error(Errc::kInvalidArgument, "json: exceeded max depth");
+  return body;
+}
+
 // A metav1.Status failure (apimachinery pkg/api/errors).
 void status(Exchange& ex, int code, const std::string& reason, const std::string& message, const Json& details = Json()) {
   Json s = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Failure"},
             {"message", message}, {"reason", reason}, {"code", code}};
   if (!details.is_null()) s["details"] = details;
   ex.reply_json(code, s);
+}
+
+// dryRun=All: the request is admitted and answered but nothing is stored. Any other value is
+// 422 (sent here; the result is then nullopt).
+std::optional<bool> dry_run(Exchange& ex) {
+  std::string v = ex.query("dryRun");
+  if (v.empty()) return false;
+  if (v == "All") return true;
+  status(ex, 422, "Invalid", "dryRun: Unsupported value: \"" + v + "\": supported values: \"All\"");
+  return std::nullopt;
+}
+
+// An unreadable body: 413 when too large, else 400.
+void body_error(Exchange& ex, const Error& e) {
+  if (e.code == Errc::kResourceExhausted) {
+    return status(ex, 413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
+  }
+  status(ex, 400, "BadRequest", e.message);
 }
 
 void not_found(Exchange& ex, const Resource& r, const std::string& name) {
@@ -345,8 +398,8 @@ Result<void> allocate_service_addresses(store::Store& s, Json& svc) {
 }
 
 void create(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
-  auto body = ex.body();
-  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto body = read_body(ex);
+  if (!body) return body_error(ex, body.error());
   auto obj = parse_json(*body, "object");
   if (!obj || !obj->is_object()) return status(ex, 400, "BadRequest", obj ? "the body is not a JSON object" : obj.error().message);
   if (!fields_ok(ex, r, *obj, "CreateOptions", false)) return;
@@ -385,7 +438,9 @@ void create(Exchange& ex, store::Store& s, const Resource& r, const std::string&
   }
   if (r.name == "secrets" && !obj->contains("type")) (*obj)["type"] = "Opaque";
   if (!admit(ex, r, *obj, Json())) return;
-  if (ex.query("dryRun") == "All") return ex.reply_json(201, to_served_version(r, *obj));
+  auto dry = dry_run(ex);
+  if (!dry) return;
+  if (*dry) return ex.reply_json(201, to_served_version(r, *obj));
   // Admission: LimitRanges default and bound a pod's resources; quotas are checked and
   // Services get their cluster IP and node ports under one lock with the create, so that two
   // creates cannot take the same address or the last unit of a quota.
@@ -423,8 +478,8 @@ void get_one(Exchange& ex, store::Store& s, const Resource& r, const std::string
 
 void update(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name,
             bool status_only = false) {
-  auto body = ex.body();
-  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto body = read_body(ex);
+  if (!body) return body_error(ex, body.error());
   auto obj = parse_json(*body, "object");
   if (!obj || !obj->is_object()) return status(ex, 400, "BadRequest", "the body is not a JSON object");
   if (!fields_ok(ex, r, *obj, "UpdateOptions", false)) return;
@@ -436,13 +491,22 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     return status(ex, 400, "BadRequest", "the name of the object (" + (meta.is_object() ? meta.value("name", "") : "") +
                                              ") does not match the name on the URL (" + name + ")");
   }
-  int64_t expected = str::parse_int(meta.value("resourceVersion", "0")).value_or(0);
+  std::string given = meta.value("resourceVersion", "");
+  auto expected_rv = str::parse_int(given.empty() ? "0" : given);
+  if (!expected_rv || *expected_rv < 0) return status(ex, 400, "BadRequest", "invalid resourceVersion: \"" + given + "\"");
+  int64_t expected = *expected_rv;
   *obj = to_storage_version(r, std::move(*obj));  // `meta` is not used from here on
   keep_server_fields(*obj, old);
   (*obj)["apiVersion"] = storage_resource(r).api_version();
   (*obj)["kind"] = r.kind;
   if (!admit(ex, r, *obj, old, status_only)) return;
   (*obj)["metadata"].erase("resourceVersion");
+  auto dry = dry_run(ex);
+  if (!dry) return;
+  if (*dry) {
+    (*obj)["metadata"]["resourceVersion"] = std::to_string(cur->mod_revision);
+    return ex.reply_json(200, to_served_version(r, *obj));
+  }
   auto rev = s.update(storage_key(r, ns, name), dump_json(*obj), expected);
   if (!rev && rev.error().code == Errc::kConflict) {
     return status(ex, 409, "Conflict",
@@ -459,8 +523,8 @@ void update(Exchange& ex, store::Store& s, const Resource& r, const std::string&
 // to the current object and stored with compare-and-swap on its revision (retried on a race).
 void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name,
            bool status_only = false) {
-  auto body = ex.body();
-  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto body = read_body(ex);
+  if (!body) return body_error(ex, body.error());
   auto p = parse_json(*body, "patch");
   if (!p) return status(ex, 400, "BadRequest", p.error().message);
   std::string type = ex.header("Content-Type");
@@ -493,12 +557,25 @@ void patch(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
     if (!next.is_object() || !next["metadata"].is_object() || next["metadata"].value("name", "") != name) {
       return status(ex, 422, "Invalid", r.kind + " \"" + name + "\" is invalid: metadata.name: the patch may not change the name");
     }
+    // A resourceVersion the patch sets is a precondition, as on an update.
+    if (std::string rv = next["metadata"].value("resourceVersion", ""); !rv.empty() && rv != std::to_string(cur->mod_revision)) {
+      return status(ex, 409, "Conflict",
+                    "Operation cannot be fulfilled on " + r.name + " \"" + name +
+                        "\": the object has been modified; please apply your changes to the latest version and try again",
+                    {{"name", name}, {"kind", r.name}});
+    }
     next = to_storage_version(r, std::move(next));
     keep_server_fields(next, obj);
     next["apiVersion"] = storage_resource(r).api_version();
     next["kind"] = r.kind;
     if (!admit(ex, r, next, obj, status_only)) return;
     next["metadata"].erase("resourceVersion");
+    auto dry = dry_run(ex);
+    if (!dry) return;
+    if (*dry) {
+      next["metadata"]["resourceVersion"] = std::to_string(cur->mod_revision);
+      return ex.reply_json(200, to_served_version(r, next));
+    }
     auto rev = s.update(storage_key(r, ns, name), dump_json(next), cur->mod_revision);
     if (!rev && rev.error().code == Errc::kConflict) continue;  // changed meanwhile: patch again
     if (!rev) return store_error(ex, rev.error());
@@ -516,8 +593,8 @@ void scale(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
   }
   std::string body_text;
   if (ex.method() != "GET") {
-    auto body = ex.body();
-    if (!body) return status(ex, 400, "BadRequest", body.error().message);
+    auto body = read_body(ex);
+    if (!body) return body_error(ex, body.error());
     body_text = *body;
   }
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -571,8 +648,8 @@ void scale(Exchange& ex, store::Store& s, const Resource& r, const std::string& 
 // DeleteResource handler). A namespace turns Terminating at once (no new content) and the
 // garbage collector removes it with its content a few seconds later.
 void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns, const std::string& name) {
-  auto body = ex.body();
-  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto body = read_body(ex);
+  if (!body) return body_error(ex, body.error());
   auto o = DeleteOptions::parse(*body, ex.query("gracePeriodSeconds"), ex.query("propagationPolicy"));
   if (!o) return status(ex, 400, "BadRequest", o.error().message);
   if (r.name == "namespaces") {
@@ -589,6 +666,13 @@ void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string&
     }
     return ex.reply_json(200, obj);
   }
+  auto dry = dry_run(ex);
+  if (!dry) return;
+  if (*dry || o->dry_run) {
+    auto cur = s.get(storage_key(r, ns, name));
+    if (!cur) return cur.error().code == Errc::kNotFound ? not_found(ex, r, name) : store_error(ex, cur.error());
+    return ex.reply_json(200, view(r, *cur));
+  }
   auto d = delete_object(s, r, storage_key(r, ns, name), *o);
   if (!d && d.error().code == Errc::kNotFound) return not_found(ex, r, name);
   if (!d && d.error().code == Errc::kConflict) return status(ex, 409, "Conflict", d.error().message, {{"name", name}, {"kind", r.name}});
@@ -599,8 +683,8 @@ void remove(Exchange& ex, store::Store& s, const Resource& r, const std::string&
 // DELETE of a collection (deletecollection): every object the label and field selectors
 // choose, each deleted as above; answers the list of them.
 void remove_collection(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
-  auto body = ex.body();
-  if (!body) return status(ex, 400, "BadRequest", body.error().message);
+  auto body = read_body(ex);
+  if (!body) return body_error(ex, body.error());
   auto o = DeleteOptions::parse(*body, ex.query("gracePeriodSeconds"), ex.query("propagationPolicy"));
   if (!o) return status(ex, 400, "BadRequest", o.error().message);
   auto labels = Selector::labels(ex.query("labelSelector"));
@@ -690,7 +774,7 @@ Result<UserInfo> requester(Exchange& ex, const Access& a) {
 // is; TokenReview whether a token is valid and whose it is (authorization.k8s.io and
 // authentication.k8s.io, kubectl auth can-i / whoami).
 void review(Exchange& ex, const Resource& r, const Access& a) {
-  auto body = ex.body();
+  auto body = read_body(ex);
   auto in = body ? parse_json(*body, r.kind) : Result<Json>(Json());
   if (!in || !in->is_object()) return status(ex, 400, "BadRequest", "the body is not a JSON object");
   Json out = *in;
@@ -718,6 +802,9 @@ void review(Exchange& ex, const Resource& r, const Access& a) {
   UserInfo subject = *me;
   if (r.name == "subjectaccessreviews") {
     subject = {spec.value("user", ""), spec.value("uid", ""), {}};
+    if (spec.contains("groups") && !spec["groups"].is_array()) {
+      return status(ex, 400, "BadRequest", "SubjectAccessReview: spec.groups must be a list of strings");
+    }
     for (auto& g : spec.value("groups", Json::array())) {
       if (g.is_string()) subject.groups.push_back(g);
     }
@@ -875,7 +962,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
     const Resource* r = find_core(ex.params()[0]);
     if (!r || r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     const std::string& name = ex.params()[1];
-    if (ex.method() == "GET") return get_one(ex, s, *r, "", name);
+    if (ex.method() == "GET" || ex.method() == "HEAD") return get_one(ex, s, *r, "", name);
     if (ex.method() == "PUT") return update(ex, s, *r, "", name);
     if (ex.method() == "PATCH") return patch(ex, s, *r, "", name);
     remove(ex, s, *r, "", name);
@@ -894,7 +981,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
     const Resource* r = find_core(ex.params()[1]);
     if (!r || !r->namespaced) return status(ex, 404, "NotFound", "the server could not find the requested resource");
     const std::string &ns = ex.params()[0], &name = ex.params()[2];
-    if (ex.method() == "GET") return get_one(ex, s, *r, ns, name);
+    if (ex.method() == "GET" || ex.method() == "HEAD") return get_one(ex, s, *r, ns, name);
     if (ex.method() == "PUT") return update(ex, s, *r, ns, name);
     if (ex.method() == "PATCH") return patch(ex, s, *r, ns, name);
     remove(ex, s, *r, ns, name);
@@ -922,7 +1009,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
         return list(ex, s, *r, ns);
       }
       const std::string& name = p[namespaced_path ? 4 : 3];
-      if (ex.method() == "GET") return get_one(ex, s, *r, ns, name);
+      if (ex.method() == "GET" || ex.method() == "HEAD") return get_one(ex, s, *r, ns, name);
       if (ex.method() == "PUT") return update(ex, s, *r, ns, name);
       if (ex.method() == "PATCH") return patch(ex, s, *r, ns, name);
       remove(ex, s, *r, ns, name);
@@ -935,7 +1022,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
   // The status subresource: GET the object, PUT/PATCH change only its status.
   auto status_handler = [&s](const Resource* r, const std::string& ns, const std::string& name, Exchange& ex) {
     if (!r || !has_status(*r)) return status(ex, 404, "NotFound", "the server could not find the requested resource");
-    if (ex.method() == "GET") return get_one(ex, s, *r, ns, name);
+    if (ex.method() == "GET" || ex.method() == "HEAD") return get_one(ex, s, *r, ns, name);
     if (ex.method() == "PUT") return update(ex, s, *r, ns, name, true);
     patch(ex, s, *r, ns, name, true);
   };
@@ -977,14 +1064,18 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
     const std::string &ns = ex.params()[0], &name = ex.params()[1];
     auto sa = s.get("/registry/serviceaccounts/" + ns + "/" + name);
     if (!sa) return not_found(ex, *find_core("serviceaccounts"), name);
-    auto body = ex.body();
+    auto body = read_body(ex);
     Json req = body ? parse_json(*body, "TokenRequest").value_or(Json::object()) : Json::object();
     Json spec = req.is_object() ? req.value("spec", Json::object()) : Json::object();
-    int64_t seconds = spec.value("expirationSeconds", int64_t{3600});
-    if (seconds < 600) {
+    Json given = spec.is_object() ? spec.value("expirationSeconds", Json(3600)) : Json(3600);
+    if (!given.is_number_integer()) return status(ex, 400, "BadRequest", "spec.expirationSeconds: not an integer");
+    int64_t seconds = given.get<int64_t>();
+    // Between ten minutes and 2^32 seconds (ValidateTokenRequest).
+    if (seconds < 600 || seconds > (int64_t{1} << 32)) {
       return status(ex, 422, "Invalid", "TokenRequest.authentication.k8s.io \"" + name +
                                             "\" is invalid: spec.expirationSeconds: Invalid value: " + std::to_string(seconds) +
-                                            ": may not specify a duration less than 10 minutes");
+                                            (seconds < 600 ? ": may not specify a duration less than 10 minutes"
+                                                           : ": may not specify a duration larger than 2^32 seconds"));
     }
     std::vector<std::string> audiences;
     for (auto& a : spec.value("audiences", Json::array())) {

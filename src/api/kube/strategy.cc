@@ -514,6 +514,43 @@ std::vector<FieldError> validate(const Resource& t, const Json& obj, const Json&
   } else if (name.size() > 253 || !std::regex_match(name, kSubdomain)) {
     e.invalid("metadata.name", Json(name), kSubdomainMsg);
   }
+  // The shapes of ObjectMeta's maps and lists (a wrong one would make the object unreadable
+  // to every typed client).
+  auto string_map = [&](const char* field) {
+    if (!meta.contains(field) || meta[field].is_null()) return;
+    bool ok = meta[field].is_object();
+    if (ok) {
+      for (auto& [k, v] : meta[field].items()) ok = ok && v.is_string();
+    }
+    if (!ok) e.invalid(std::string("metadata.") + field, meta[field], "must be a map of string keys to string values");
+  };
+  string_map("labels");
+  string_map("annotations");
+  if (meta.contains("finalizers") && !meta["finalizers"].is_null()) {
+    static const std::regex kQualified("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
+    bool ok = meta["finalizers"].is_array();
+    const Json listed = ok ? meta["finalizers"] : Json::array();
+    for (auto& f : listed) {
+      if (!f.is_string() || !std::regex_match(f.get<std::string>(), kQualified)) {
+        e.invalid("metadata.finalizers", f, "name part must consist of alphanumeric characters, '-', '_' or '.'");
+      }
+    }
+    if (!ok) e.invalid("metadata.finalizers", meta["finalizers"], "must be a list of strings");
+  }
+  if (meta.contains("ownerReferences") && !meta["ownerReferences"].is_null()) {
+    const Json& refs = meta["ownerReferences"];
+    if (!refs.is_array()) e.invalid("metadata.ownerReferences", refs, "must be a list");
+    for (size_t i = 0; refs.is_array() && i < refs.size(); ++i) {
+      for (auto* k : {"apiVersion", "kind", "name", "uid"}) {
+        if (!refs[i].is_object() || !refs[i].contains(k) || !refs[i][k].is_string() || refs[i][k].get<std::string>().empty()) {
+          e.required("metadata.ownerReferences[" + std::to_string(i) + "]." + k);
+        }
+      }
+    }
+  }
+  if (meta.value("annotations", Json::object()).is_object() && dump_json(meta.value("annotations", Json::object())).size() > 262144) {
+    e.add("TooLong", "metadata.annotations", "Too long: must have at most 262144 bytes");
+  }
   labels(e, "metadata.labels", meta.value("labels", Json::object()));
   const Json spec = obj.value("spec", Json());
   if (t.name == "pods") {
@@ -572,10 +609,24 @@ std::vector<FieldError> validate(const Resource& t, const Json& obj, const Json&
     service(e, spec.is_object() ? spec : Json::object(), old);
   } else if (t.name == "configmaps" || t.name == "secrets") {
     static const std::regex kKey("[-._a-zA-Z0-9]+");
+    size_t total = 0;
     for (auto* field : {"data", "binaryData"}) {
       Json d = obj.value(field, Json::object());
-      if (!d.is_object()) continue;
+      if (d.is_null()) continue;
+      if (!d.is_object()) {
+        e.invalid(field, d, "must be a map of string keys to string values");
+        continue;
+      }
       for (auto& [k, v] : d.items()) {
+        if (!v.is_string()) {
+          e.invalid(std::string(field) + "[" + k + "]", v, "must be a string");
+          continue;
+        }
+        total += k.size() + v.get<std::string>().size();
+        bool base64 = t.name == "secrets" || std::string(field) == "binaryData";
+        if (base64 && !str::base64_decode(v.get<std::string>())) {
+          e.invalid(std::string(field) + "[" + k + "]", Json("<value omitted>"), "illegal base64 data");
+        }
         if (k.size() > 253 || !std::regex_match(k, kKey)) {
           e.invalid(std::string(field) + "[" + k + "]", Json(k),
                     "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  "
@@ -583,7 +634,8 @@ std::vector<FieldError> validate(const Resource& t, const Json& obj, const Json&
         }
       }
     }
-    if (old.is_object() && old.value("immutable", false)) {
+    if (total > 1048576) e.add("TooLong", "data", "Too long: must have at most 1048576 bytes");
+    if (old.is_object() && old.value("immutable", false) == true) {
       Json a = obj, b = old;
       a.erase("metadata");
       b.erase("metadata");
