@@ -291,6 +291,21 @@ TEST_P(KubeServerTest, RbacConfinesAServiceAccountTokenToItsRole) {
   EXPECT_NE(as(t, "delete pod web -n team").err.find("pods \"web\" is forbidden"), std::string::npos);
   EXPECT_NE(as(t, "get namespaces").err.find("at the cluster scope"), std::string::npos);
   EXPECT_EQ(kubectl("get pod web -n team -o name").out, "pod/web\n");
+  // A user who may write roles and bindings cannot grant more than it holds (RBAC's
+  // escalation check); roleRef never changes.
+  ASSERT_EQ(kubectl("create serviceaccount deployer -n team").status, 0);
+  ASSERT_EQ(kubectl("create role rbac-writer -n team --verb=create,get,list --resource=roles.rbac.authorization.k8s.io,"
+                    "rolebindings.rbac.authorization.k8s.io,pods").status, 0);
+  ASSERT_EQ(kubectl("create rolebinding deployer -n team --role=rbac-writer --serviceaccount=team:deployer").status, 0);
+  std::string d(str::trim(kubectl("create token deployer -n team").out));
+  auto all = as(d, "create role everything -n team --verb='*' --resource='*'");
+  EXPECT_NE(all.err.find("is attempting to grant RBAC permissions not currently held"), std::string::npos) << all.err;
+  auto admin = as(d, "create rolebinding takeover -n team --clusterrole=cluster-admin --serviceaccount=team:deployer");
+  EXPECT_NE(admin.err.find("is attempting to grant RBAC permissions not currently held"), std::string::npos) << admin.err;
+  EXPECT_EQ(as(d, "create role pod-lister -n team --verb=list --resource=pods").status, 0);
+  EXPECT_EQ(as(d, "get secrets -n team").status, 1);
+  auto moved = kubectl("patch rolebinding reader -n team --type=merge -p '{\"roleRef\":{\"name\":\"admin\",\"kind\":\"ClusterRole\"}}'");
+  EXPECT_NE(moved.err.find("cannot change roleRef"), std::string::npos) << moved.err;
   // The static token's user is authenticated but has no role; the token dies with its account.
   EXPECT_NE(as("t0ken-alice", "get pods").err.find("User \"alice\" cannot list resource"), std::string::npos);
   ASSERT_EQ(kubectl("delete serviceaccount reader -n team").status, 0);

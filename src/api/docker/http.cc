@@ -104,6 +104,7 @@ class BeastExchange : public Exchange {
   void set_params(std::vector<std::string> p) { params_ = std::move(p); }
 
   Result<std::string> body(size_t max_bytes) override {
+    if (body_cached_) return body_;  // read before (a filter looked at it first)
     if (hp_.is_done()) return std::string();
     http::request_parser<http::string_body> p(std::move(hp_));
     p.body_limit(max_bytes);
@@ -116,7 +117,9 @@ class BeastExchange : public Exchange {
                                                       std::to_string(max_bytes) + " bytes");
     }
     if (ec) return make_error(Errc::kUnavailable, "read request body: " + ec.message());
-    return std::move(p.get().body());
+    body_ = std::move(p.get().body());
+    body_cached_ = true;
+    return body_;
   }
 
   Result<void> body_stream(
@@ -247,6 +250,8 @@ class BeastExchange : public Exchange {
   const Peer& peer_;
   std::string target_;
   int status_ = 0;
+  std::string body_;  // the body once read whole, for a second body() call
+  bool body_cached_ = false;
   std::string method_, path_;
   std::multimap<std::string, std::string> query_;
   std::map<std::string, std::string, beast::iless> headers_;

@@ -47,7 +47,8 @@ class Exchange {
   virtual int status_sent() const = 0;
   // Path parameters captured by the route pattern, in order.
   virtual const std::vector<std::string>& params() const = 0;
-  // The whole body (refused above `max_bytes`). Errors: kResourceExhausted, kUnavailable.
+  // The whole body (refused above `max_bytes`); a second call returns it again. Errors:
+  // kResourceExhausted, kUnavailable.
   virtual Result<std::string> body(size_t max_bytes = 16 << 20) = 0;
   // The body in pieces (image loads, build contexts): `sink` gets each; ends at the body's end.
   virtual Result<void> body_stream(const std::function<Result<void>(const char*, size_t)>& sink) = 0;

@@ -134,6 +134,87 @@ std::string Authorizer::denied(const UserInfo& u, const RequestInfo& r) const {
          (r.ns.empty() ? " at the cluster scope" : " in the namespace \"" + r.ns + "\"");
 }
 
+std::string Authorizer::missing_permission(const UserInfo& user, const Json& rules, const std::string& ns) const {
+  auto quoted = [](const Json& list) {
+    std::vector<std::string> out;
+    for (auto& x : list) out.push_back(x.is_string() ? "\"" + x.get<std::string>() + "\"" : dump_json(x));
+    return "[" + str::join(out, " ") + "]";
+  };
+  for (auto& rule : rules.is_array() ? rules : Json::array()) {
+    if (!rule.is_object()) continue;
+    Json verbs = rule.value("verbs", Json::array());
+    Json names = rule.value("resourceNames", Json::array());
+    if (names.empty()) names = Json::array({""});
+    auto describe = [&] {
+      std::string d = "{";
+      if (rule.contains("apiGroups")) d += "APIGroups:" + quoted(rule["apiGroups"]) + ", ";
+      if (rule.contains("resources")) d += "Resources:" + quoted(rule["resources"]) + ", ";
+      if (rule.contains("resourceNames")) d += "ResourceNames:" + quoted(rule["resourceNames"]) + ", ";
+      if (rule.contains("nonResourceURLs")) d += "NonResourceURLs:" + quoted(rule["nonResourceURLs"]) + ", ";
+      return d + "Verbs:" + quoted(verbs) + "}";
+    };
+    for (auto& verb : verbs) {
+      for (auto& url : rule.value("nonResourceURLs", Json::array())) {
+        RequestInfo r;
+        r.verb = verb.is_string() ? verb.get<std::string>() : "";
+        r.path = url.is_string() ? url.get<std::string>() : "";
+        if (!denied(user, r).empty()) return describe();
+      }
+      for (auto& group : rule.value("apiGroups", Json::array())) {
+        for (auto& resource : rule.value("resources", Json::array())) {
+          for (auto& name : names) {
+            RequestInfo r;
+            r.resource_request = true;
+            r.verb = verb.is_string() ? verb.get<std::string>() : "";
+            r.api_group = group.is_string() ? group.get<std::string>() : "";
+            std::string res = resource.is_string() ? resource.get<std::string>() : "";
+            r.resource = res.substr(0, res.find('/'));
+            r.subresource = res.find('/') == std::string::npos ? "" : res.substr(res.find('/') + 1);
+            r.name = name.is_string() ? name.get<std::string>() : "";
+            r.ns = ns;
+            if (!denied(user, r).empty()) return describe();
+          }
+        }
+      }
+    }
+  }
+  return "";
+}
+
+std::string Authorizer::escalation(const UserInfo& user, const RequestInfo& r, const Json& object) const {
+  bool role = r.resource == "roles" || r.resource == "clusterroles";
+  bool binding = r.resource == "rolebindings" || r.resource == "clusterrolebindings";
+  if (!r.resource_request || r.api_group != "rbac.authorization.k8s.io" || (!role && !binding)) return "";
+  if (std::find(user.groups.begin(), user.groups.end(), "system:masters") != user.groups.end()) return "";
+  std::string ns = r.resource == "roles" || r.resource == "rolebindings" ? r.ns : "";
+  std::string name = object.is_object() ? object.value("metadata", Json::object()).value("name", r.name) : r.name;
+  Json rules;
+  RequestInfo may = r;
+  may.subresource.clear();
+  if (role) {
+    may.verb = "escalate";
+    may.name = name;
+    if (denied(user, may).empty()) return "";
+    rules = object.is_object() ? object.value("rules", Json::array()) : Json::array();
+  } else {
+    Json ref = object.is_object() ? object.value("roleRef", Json::object()) : Json::object();
+    if (!ref.is_object()) return "roleRef: must be an object";
+    may.verb = "bind";
+    may.resource = ref.value("kind", "") == "ClusterRole" ? "clusterroles" : "roles";
+    may.name = ref.value("name", "");
+    if (denied(user, may).empty()) return "";
+    auto kv = ref.value("kind", "") == "ClusterRole" ? s_.get("/registry/clusterroles/" + ref.value("name", ""))
+                                                      : s_.get("/registry/roles/" + ns + "/" + ref.value("name", ""));
+    rules = kv ? served(*kv).value("rules", Json::array()) : Json::array();
+  }
+  std::string missing = missing_permission(user, rules, ns);
+  if (missing.empty()) return "";
+  std::vector<std::string> groups;
+  for (auto& g : user.groups) groups.push_back("\"" + g + "\"");
+  return "user \"" + user.name + "\" (groups=[" + str::join(groups, " ") +
+         "]) is attempting to grant RBAC permissions not currently held:\n" + missing;
+}
+
 Result<void> ensure_bootstrap_policy(store::Store& s) {
   const std::vector<std::string> read = {"get", "list", "watch"};
   const std::vector<std::string> write = {"create", "delete", "deletecollection", "patch", "update"};

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/kube/authn.h"
+#include "common/json.h"
 #include "common/error.h"
 #include "store/store.h"
 
@@ -37,6 +38,17 @@ class Authorizer {
   // "" when `user` may do `r`; else Kubernetes' reason text ("User \"x\" cannot list resource
   // \"pods\" in API group \"\" in the namespace \"team\"").
   std::string denied(const UserInfo& user, const RequestInfo& r) const;
+  // RBAC's escalation check on a Role or ClusterRole being written (`rules`, in namespace `ns`,
+  // "" for a ClusterRole) or a binding to one (`rules` = the referenced role's): "" when
+  // `user` holds every permission the rules grant, else the first one missing, written as
+  // Kubernetes writes it ("{APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"*\"]}")
+  // (pkg/registry/rbac/validation ConfirmNoEscalation).
+  std::string missing_permission(const UserInfo& user, const Json& rules, const std::string& ns) const;
+  // The escalation check of a create or update `r` of `object` (a Role, ClusterRole,
+  // RoleBinding or ClusterRoleBinding; other resources pass): "" when allowed — the user
+  // holds what it grants, or may `escalate` (roles) or `bind` (the referenced role) — else the
+  // reason for a 403.
+  std::string escalation(const UserInfo& user, const RequestInfo& r, const Json& object) const;
 
  private:
   store::Store& s_;

@@ -830,7 +830,28 @@ void review(Exchange& ex, const Resource& r, const Access& a) {
   ex.reply_json(201, out);
 }
 
-// The route's handler behind authentication// The route's handler behind authentication, authorization and the audit log (the API
+// RBAC's escalation prevention for writes of roles and bindings: a create or update must not
+// grant more than the writer holds; a patch that touches rules or roleRef needs the escalate
+// or bind verb outright (its result is not known before it is applied).
+std::string escalates(Exchange& ex, const Access& a, const UserInfo& user, RequestInfo& info) {
+  if (!a.authz || !info.resource_request || info.api_group != "rbac.authorization.k8s.io") return "";
+  if (info.verb != "create" && info.verb != "update" && info.verb != "patch") return "";
+  if (!info.subresource.empty()) return "";
+  auto body = read_body(ex);
+  if (!body) return "";  // the handler reports it
+  Json obj = parse_json(*body, "object").value_or(Json());
+  if (obj.is_object() && info.name.empty()) info.name = obj.value("metadata", Json::object()).value("name", "");
+  if (info.verb == "patch") {
+    if (body->find("\"rules\"") == std::string::npos && body->find("\"roleRef\"") == std::string::npos) return "";
+    bool role = info.resource == "roles" || info.resource == "clusterroles";
+    return a.authz->escalation(user, info, role ? Json{{"rules", Json::array({{{"verbs", {"*"}}, {"apiGroups", {"*"}},
+                                                                                 {"resources", {"*"}}}})}}
+                                                : Json{{"roleRef", {{"kind", "ClusterRole"}, {"name", "cluster-admin"}}}});
+  }
+  return a.authz->escalation(user, info, obj);
+}
+
+// The route's handler behind authentication// The route's handler behind authentication// The route's handler behind authentication, authorization and the audit log (the API
 // server's filter chain: WithAuthentication, WithAuthorization, WithAudit).
 Handler guarded(const Access& a, Handler h) {
   return [a, h = std::move(h)](Exchange& ex) {
@@ -857,6 +878,9 @@ Handler guarded(const Access& a, Handler h) {
                          : info.name.empty()    ? info.resource + " is forbidden"
                                                 : info.resource + " \"" + info.name + "\" is forbidden";
       status(ex, 403, "Forbidden", what + ": " + why, {{"name", info.name}, {"group", info.api_group}, {"kind", info.resource}});
+    } else if (std::string esc = escalates(ex, a, *user, info); !esc.empty()) {
+      std::string what = info.resource + "." + info.api_group + " \"" + info.name + "\" is forbidden";
+      status(ex, 403, "Forbidden", what + ": " + esc, {{"name", info.name}, {"group", info.api_group}, {"kind", info.resource}});
     } else {
       h(ex);
     }
@@ -1068,6 +1092,7 @@ Result<void> add_kube_routes(Router& router, store::Store& s, const Access& acce
     Json req = body ? parse_json(*body, "TokenRequest").value_or(Json::object()) : Json::object();
     Json spec = req.is_object() ? req.value("spec", Json::object()) : Json::object();
     Json given = spec.is_object() ? spec.value("expirationSeconds", Json(3600)) : Json(3600);
+    if (given.is_null()) given = 3600;
     if (!given.is_number_integer()) return status(ex, 400, "BadRequest", "spec.expirationSeconds: not an integer");
     int64_t seconds = given.get<int64_t>();
     // Between ten minutes and 2^32 seconds (ValidateTokenRequest).

@@ -607,6 +607,13 @@ std::vector<FieldError> validate(const Resource& t, const Json& obj, const Json&
     if (t.name == "cronjobs" && (!spec.is_object() || spec.value("schedule", "").empty())) e.required("spec.schedule");
   } else if (t.name == "services") {
     service(e, spec.is_object() ? spec : Json::object(), old);
+  } else if (t.name == "rolebindings" || t.name == "clusterrolebindings") {
+    const Json ref = obj.value("roleRef", Json());
+    if (!ref.is_object() || ref.value("name", "").empty()) e.required("roleRef.name");
+    if (ref.is_object() && ref.value("kind", "") != "Role" && ref.value("kind", "") != "ClusterRole") {
+      e.unsupported("roleRef.kind", ref.value("kind", Json("")), {"ClusterRole", "Role"});
+    }
+    if (old.is_object() && old.value("roleRef", Json()) != ref) e.invalid("roleRef", ref, "cannot change roleRef");
   } else if (t.name == "configmaps" || t.name == "secrets") {
     static const std::regex kKey("[-._a-zA-Z0-9]+");
     size_t total = 0;
