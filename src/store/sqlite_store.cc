@@ -227,10 +227,12 @@ class SqliteStore : public Store {
     ListResult out;
     BERTH_ASSIGN_OR_RETURN(out.revision, s_->read_revision(o.revision));
     std::string end = prefix_end(prefix);
+    // Each key's last row at the revision, walking the (name, id) index in key order, so that
+    // a page (LIMIT) stops early instead of grouping every remaining key first.
     std::string q = std::string("SELECT ") + kRowColumns +
-                    " FROM kine WHERE id IN (SELECT MAX(id) FROM kine WHERE name >= ? AND name > ?" +
-                    (end.empty() ? "" : " AND name < ?") +
-                    " AND id <= ? GROUP BY name) AND deleted = 0 ORDER BY name";
+                    " FROM kine AS k WHERE name >= ? AND name > ?" + (end.empty() ? "" : " AND name < ?") +
+                    " AND id = (SELECT MAX(id) FROM kine WHERE name = k.name AND id <= ?) AND deleted = 0"
+                    " ORDER BY name";
     if (o.limit > 0) q += " LIMIT " + std::to_string(o.limit + 1);
     BERTH_ASSIGN_OR_RETURN(sql::Stmt st, s_->db.prepare(q));
     int i = 1;
