@@ -139,6 +139,17 @@ struct TlsListener::Impl {
         ::close(pair[1]);
       }
       SSL_shutdown(ssl);
+    } else {
+      // A refused handshake (no or a bad client certificate): the alert is on its way, but the
+      // client may already have sent its request (TLS 1.3 finishes its side first). Closing
+      // with that unread would reset the connection and the client would see "connection reset"
+      // instead of the alert; so close our side, read what comes for a moment, then close.
+      ::shutdown(tcp, SHUT_WR);
+      timeval linger{1, 0};
+      ::setsockopt(tcp, SOL_SOCKET, SO_RCVTIMEO, &linger, sizeof linger);
+      char sink[4096];
+      for (int i = 0; i < 64 && ::read(tcp, sink, sizeof sink) > 0; ++i) {
+      }
     }
     ERR_clear_error();
     SSL_free(ssl);
