@@ -8,9 +8,8 @@
 
 #include <fstream>
 
-#include "support/bundle.h"
+#include "support/kube_server.h"
 #include "support/process.h"
-#include "support/registry.h"
 
 namespace berth::test {
 namespace {
@@ -20,19 +19,14 @@ class KubePatchTest : public ::testing::Test {
   void SetUp() override {
     if (sh("command -v kubectl").status != 0) GTEST_SKIP() << "kubectl is not installed";
     dir_ = make_temp_dir("berth-kube-patch");
-    port_ = free_tcp_port();
-    ASSERT_TRUE(server_.start({berth_binary(), "server", "--data-dir", dir_ + "/server", "--https-listen-port",
-                               std::to_string(port_), "--write-kubeconfig", dir_ + "/kubeconfig"},
-                              dir_ + "/server.log"));
-    for (int i = 0; i < 250 && kubectl("get --raw /healthz >/dev/null 2>&1").status != 0; ++i) usleep(20000);
+    ASSERT_TRUE(server_.start(dir_, free_tcp_port()));
   }
   void TearDown() override {
     server_.stop();
     if (!dir_.empty()) sh("rm -rf " + dir_);
   }
-  Output kubectl(const std::string& args) {
-    return sh("kubectl --kubeconfig " + dir_ + "/kubeconfig --cache-dir " + dir_ + "/cache " + args);
-  }
+  Output kubectl(const std::string& args) { return server_.kubectl(args); }
+
   // Each container as "name image env ports mounts;".
   std::string containers() {
     return kubectl("get deploy x -o jsonpath='{range .spec.template.spec.containers[*]}{.name} {.image} "
@@ -41,8 +35,7 @@ class KubePatchTest : public ::testing::Test {
         .out;
   }
   std::string dir_;
-  int port_ = 0;
-  Daemon server_;
+  KubeServer server_;
 };
 
 constexpr const char* kDeployment = R"(apiVersion: apps/v1

@@ -13,6 +13,7 @@
 
 #include "common/strings.h"
 #include "support/bundle.h"
+#include "support/kube_server.h"
 #include "support/process.h"
 #include "support/registry.h"
 
@@ -47,21 +48,17 @@ class KubeServerTest : public ::testing::TestWithParam<std::string> {
   void start() {
     // A static token for a user with no role, and every request in the audit log.
     std::ofstream(dir_ + "/tokens.csv") << "t0ken-alice,alice,1001,\"devs,qa\"\n";
-    ASSERT_TRUE(server_.start({berth_binary(), "server", "--data-dir", dir_ + "/server", "--https-listen-port",
-                               std::to_string(port_), "--write-kubeconfig", dir_ + "/kubeconfig", "--token-auth-file",
-                               dir_ + "/tokens.csv", "--audit-log-path", dir_ + "/audit.log", "--datastore-endpoint",
-                               etcd_url_, "--etcd-compaction-interval", compaction_},
-                              dir_ + "/server.log"));
-    for (int i = 0; i < 250 && kubectl("get --raw /healthz >/dev/null 2>&1").status != 0; ++i) usleep(20000);
+    ASSERT_TRUE(server_.start(dir_, port_,
+                              {"--token-auth-file", dir_ + "/tokens.csv", "--audit-log-path", dir_ + "/audit.log",
+                               "--datastore-endpoint", etcd_url_, "--etcd-compaction-interval", compaction_}));
   }
-  Output kubectl(const std::string& args) {
-    return sh("kubectl --kubeconfig " + dir_ + "/kubeconfig --cache-dir " + dir_ + "/cache " + args);
-  }
+  Output kubectl(const std::string& args) { return server_.kubectl(args); }
+
   std::string dir_;
   int port_ = 0;
   std::string etcd_url_;  // "" = SQLite
   std::string compaction_ = "5m";
-  Daemon server_;
+  KubeServer server_;
   Daemon etcd_;
 };
 

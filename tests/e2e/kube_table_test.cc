@@ -10,9 +10,8 @@
 #include <fstream>
 #include <regex>
 
-#include "support/bundle.h"
+#include "support/kube_server.h"
 #include "support/process.h"
-#include "support/registry.h"
 
 namespace berth::test {
 namespace {
@@ -22,21 +21,15 @@ class KubeTableTest : public ::testing::Test {
   void SetUp() override {
     if (sh("command -v kubectl").status != 0) GTEST_SKIP() << "kubectl is not installed";
     dir_ = make_temp_dir("berth-kube-table");
-    ASSERT_TRUE(server_.start({berth_binary(), "server", "--data-dir", dir_ + "/server", "--https-listen-port",
-                               std::to_string(free_tcp_port()), "--write-kubeconfig", dir_ + "/kubeconfig"},
-                              dir_ + "/server.log"));
-    for (int i = 0; i < 250 && kubectl("get --raw /healthz >/dev/null 2>&1").status != 0; ++i) usleep(20000);
+    ASSERT_TRUE(server_.start(dir_, free_tcp_port()));
   }
   void TearDown() override {
     server_.stop();
     if (!dir_.empty()) sh("rm -rf " + dir_);
   }
-  std::string kubectl_line(const std::string& args) {
-    return "kubectl --kubeconfig " + dir_ + "/kubeconfig --cache-dir " + dir_ + "/cache " + args;
-  }
-  Output kubectl(const std::string& args) { return sh(kubectl_line(args)); }
+  Output kubectl(const std::string& args) { return server_.kubectl(args); }
   std::string dir_;
-  Daemon server_;
+  KubeServer server_;
 };
 
 // Whether `out` is `expected`, where each "~" stands for an AGE cell ("0s" to "999s") and
@@ -164,7 +157,7 @@ data: {color: blue, size: L}
 TEST_F(KubeTableTest, GetWatchPrintsARowForANewPod) {
   std::string out = dir_ + "/watch.out", log = dir_ + "/watch.log";
   // -v=6 logs each request once answered: the watch's line says the stream is open.
-  auto started = sh("timeout 20 " + kubectl_line("get pods -w -v=6") + " > " + out + " 2> " + log + " & echo $!");
+  auto started = sh("timeout 20 " + server_.kubectl_command("get pods -w -v=6") + " > " + out + " 2> " + log + " & echo $!");
   ASSERT_EQ(started.status, 0);
   std::string pid(str_lines(started.out).at(0));
   for (int i = 0; i < 200 && sh("grep -q 'watch=true.* 200 OK' " + log).status != 0; ++i) usleep(50000);
