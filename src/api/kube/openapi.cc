@@ -303,7 +303,7 @@ Json document(const std::string& gv, const std::map<std::string, Type>& types) {
 const Result<Registry>& registry() {
   static const Result<Registry> reg = []() -> Result<Registry> {
     Registry out;
-    BERTH_ASSIGN_OR_RETURN(out.types, read_table(kOpenApiTypes));
+    BERTH_ASSIGN_OR_RETURN(out.types, read_table(openapi_types_table().c_str()));
     out.index = {{"paths", Json::object()}};
     for (auto& r : resources()) {
       std::string gv = gv_path(r);
