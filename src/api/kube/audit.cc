@@ -20,13 +20,13 @@ std::string micro_time(int64_t ns) {
   return t + frac;
 }
 
-int64_t now_ns() {
+}  // namespace
+
+int64_t AuditLog::now_ns() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -20,6 +20,8 @@ class AuditLog {
   // Appends to `path` (made 0600 when new). Errors: the file system's.
   static Result<std::unique_ptr<AuditLog>> open(const std::string& path);
   ~AuditLog();
+  // CLOCK_REALTIME now, in nanoseconds: a request's received time for record().
+  static int64_t now_ns();
   // One line for a finished request. `received_ns`: CLOCK_REALTIME nanoseconds when it came.
   void record(const UserInfo& user, const RequestInfo& request, const std::string& request_uri,
               const std::string& source_ip, const std::string& user_agent, int code, int64_t received_ns);

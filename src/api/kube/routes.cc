@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -200,13 +202,26 @@ bool fields_ok(Exchange& ex, const Resource& r, Json& obj, const std::string& op
   return false;
 }
 
+// The request's labelSelector and fieldSelector as one predicate; nullopt (a 400 sent) when
+// either does not parse.
+std::optional<std::function<bool(const Json&)>> request_selector(Exchange& ex, const Resource& r) {
+  auto labels = Selector::labels(ex.query("labelSelector"));
+  if (!labels) {
+    status(ex, 400, "BadRequest", labels.error().message);
+    return std::nullopt;
+  }
+  auto fields = Selector::fields(r, ex.query("fieldSelector"));
+  if (!fields) {
+    status(ex, 400, "BadRequest", fields.error().message);
+    return std::nullopt;
+  }
+  return [l = *labels, f = *fields](const Json& obj) { return l.matches(obj) && f.matches(obj); };
+}
+
 void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& ns) {
   std::string prefix = "/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : "");
-  auto labels = Selector::labels(ex.query("labelSelector"));
-  if (!labels) return status(ex, 400, "BadRequest", labels.error().message);
-  auto fields = Selector::fields(r, ex.query("fieldSelector"));
-  if (!fields) return status(ex, 400, "BadRequest", fields.error().message);
-  auto selected = [&](const Json& obj) { return labels->matches(obj) && fields->matches(obj); };
+  auto selected = request_selector(ex, r);
+  if (!selected) return;
   // watch=1, true or True (Go's strconv.ParseBool, as the API server reads it).
   if (std::string wq = str::to_lower(ex.query("watch")); wq == "1" || wq == "true" || wq == "t") {
     int64_t from = str::parse_int(ex.query("resourceVersion", "0")).value_or(0);
@@ -246,7 +261,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
     };
     for (auto& kv : current) {
       Json obj = view(r, kv);
-      if (selected(obj) && !emit("ADDED", obj)) return;
+      if ((*selected)(obj) && !emit("ADDED", obj)) return;
     }
     if (bookmarks && ex.query("sendInitialEvents") == "true" && !bookmark(from, true)) return;
     int64_t timeout_s = str::parse_int(ex.query("timeoutSeconds", "1800")).value_or(1800);
@@ -270,8 +285,8 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
         // With a selector, an object that stops matching is DELETED for this watch and one
         // that starts matching is ADDED (apiserver's cacher watch filtering).
         Json obj = view(r, e.kv);
-        bool now = selected(obj);
-        bool before = e.prev && selected(view(r, *e.prev));
+        bool now = (*selected)(obj);
+        bool before = e.prev && (*selected)(view(r, *e.prev));
         if (!now && !before) continue;
         const char* type = e.type == store::Event::Type::kDelete ? "DELETED"
                            : !now                                ? "DELETED"
@@ -321,7 +336,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
     Json items = Json::array();
     for (auto& kv : l->items) {
       Json obj = view(r, kv);
-      if (selected(obj)) items.push_back(std::move(obj));
+      if ((*selected)(obj)) items.push_back(std::move(obj));
     }
     auto out = as_requested(ex, r, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()}, {"metadata", meta},
                                     {"items", std::move(items)}});
@@ -334,7 +349,7 @@ void list(Exchange& ex, store::Store& s, const Resource& r, const std::string& n
   bool first = true;
   for (auto& kv : l->items) {
     Json obj = view(r, kv);
-    if (!selected(obj)) continue;
+    if (!(*selected)(obj)) continue;
     if (!std::exchange(first, false)) body += ',';
     body += dump_json(obj);
   }
@@ -687,16 +702,14 @@ void remove_collection(Exchange& ex, store::Store& s, const Resource& r, const s
   if (!body) return body_error(ex, body.error());
   auto o = DeleteOptions::parse(*body, ex.query("gracePeriodSeconds"), ex.query("propagationPolicy"));
   if (!o) return status(ex, 400, "BadRequest", o.error().message);
-  auto labels = Selector::labels(ex.query("labelSelector"));
-  if (!labels) return status(ex, 400, "BadRequest", labels.error().message);
-  auto fields = Selector::fields(r, ex.query("fieldSelector"));
-  if (!fields) return status(ex, 400, "BadRequest", fields.error().message);
+  auto selected = request_selector(ex, r);
+  if (!selected) return;
   auto l = s.list("/registry/" + r.name + "/" + (r.namespaced && !ns.empty() ? ns + "/" : ""), {});
   if (!l) return store_error(ex, l.error());
   Json items = Json::array();
   for (auto& kv : l->items) {
     Json obj = view(r, kv);
-    if (!labels->matches(obj) || !fields->matches(obj)) continue;
+    if (!(*selected)(obj)) continue;
     if (auto d = delete_object(s, r, kv.key, *o)) items.push_back(to_served_version(r, d->object));
   }
   ex.reply_json(200, {{"kind", r.kind + "List"}, {"apiVersion", r.api_version()},
@@ -855,9 +868,7 @@ std::string escalates(Exchange& ex, const Access& a, const UserInfo& user, Reque
 // server's filter chain: WithAuthentication, WithAuthorization, WithAudit).
 Handler guarded(const Access& a, Handler h) {
   return [a, h = std::move(h)](Exchange& ex) {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t received = int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+    int64_t received = AuditLog::now_ns();
     std::string wq = str::to_lower(ex.query("watch"));
     RequestInfo info = request_info(ex.method(), ex.path(), wq == "1" || wq == "true" || wq == "t");
     auto user = requester(ex, a);
