@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 
 #include "cli/runtime_log.h"
 #include "common/fs.h"
+#include "common/process.h"
 #include "common/strings.h"
 #include "runtime/container.h"
 
@@ -128,33 +128,16 @@ int run_ps(const std::vector<pid_t>& pids, const std::vector<std::string>& ps_ar
     args.push_back("-ef");
   }
   args.insert(args.end(), ps_args.begin(), ps_args.end());
-  std::vector<char*> argv;
-  for (auto& a : args) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) < 0) {
+  auto ps = proc::run(args, {});
+  if (!ps) {
+    std::fprintf(stderr, "berth: ps: %s\n", ps.error().message.c_str());
     return 1;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  pid_t child = 0;
-  int rc = ::posix_spawnp(&child, "ps", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  if (rc != 0) {
-    ::close(out[0]);
-    std::fprintf(stderr, "berth: ps: %s\n", std::strerror(rc));
-    return 1;
-  }
-  FILE* p = ::fdopen(out[0], "r");
-  char line[4096];
   int pid_col = -1;
   bool header = true;
-  while (std::fgets(line, sizeof line, p) != nullptr) {
-    std::string l = line;
+  for (auto& l : str::split(ps->out, '\n')) {
+    if (l.empty()) continue;
+    std::string line = l + "\n";
     std::vector<std::string> cols;
     for (auto& c : str::split(str::trim(l), ' ')) {
       if (!c.empty()) {
@@ -167,21 +150,18 @@ int run_ps(const std::vector<pid_t>& pids, const std::vector<std::string>& ps_ar
           pid_col = static_cast<int>(i);
         }
       }
-      std::fputs(line, stdout);
+      std::fputs(line.c_str(), stdout);
       header = false;
       continue;
     }
     if (pid_col >= 0 && static_cast<size_t>(pid_col) < cols.size()) {
       auto v = str::parse_int(cols[static_cast<size_t>(pid_col)]);
       if (v && std::find(pids.begin(), pids.end(), static_cast<pid_t>(*v)) != pids.end()) {
-        std::fputs(line, stdout);
+        std::fputs(line.c_str(), stdout);
       }
     }
   }
-  std::fclose(p);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+  return ps->status == 0 ? 0 : 1;
 }
 
 bool is_verb(std::string_view a) {

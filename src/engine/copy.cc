@@ -80,6 +80,7 @@ Result<void> Engine::Impl::with_rootfs(const std::string& ref, bool freeze,
   bool running = c.state.status == "running" || c.state.status == "paused";
   bool mounted_here = false;
   if (!running) {
+    finish_detach(c.id);  // the exit's unmount must not take this mount with it
     BERTH_TRY(mount_rootfs(c));
     mounted_here = true;
   }

@@ -37,7 +37,7 @@ struct Engine::Impl {
   std::unique_ptr<Volumes> vols;
   std::map<std::string, int> followers;      // attach/logs -f streams per container
   std::map<std::string, int> removed_codes;  // exit codes of removed containers (for wait)
-  std::vector<std::string> pending_detach;   // networks of exited containers to tear down
+  std::vector<std::string> pending_detach;   // exited containers to tear down (teardown)
   std::set<std::string> detaching;           // ... and those being torn down now
   std::map<std::string, ExecState> execs;    // docker exec instances (gone with the container)
   std::map<std::string, int> exec_terminals;  // pty masters of running -t execs (resize)
@@ -63,11 +63,13 @@ struct Engine::Impl {
   void unmount_rootfs(const Container& c);
   // The end of a shim: read what it recorded and update the container. Caller holds mu.
   void finish(Container& c);
-  // Tears down the networks finish() queued; called without the lock (CNI takes time).
+  // Tears down what finish() queued; called without the lock (CNI and unmounts take time).
   void detach_pending();
-  // Waits until container `id`'s last network is down (tearing it down here when still
-  // queued): a start must not race the teardown of the run before.
+  // Waits until container `id`'s last run is torn down (doing it here when still queued): a
+  // start or a mount must not race the teardown of the run before.
   void finish_detach(const std::string& id);
+  // An exited container's networks (CNI DEL, sandbox) and root file system mount. Without mu.
+  void teardown(const std::string& id);
   // copy.cc. Runs `fn` with the container's root file system mounted (a stopped container's
   // for the call), frozen meanwhile when it runs and `freeze`. Errors: kNotFound, fn's.
   Result<void> with_rootfs(const std::string& ref, bool freeze,

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +17,7 @@
 #include <thread>
 
 #include "common/fs.h"
+#include "common/process.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
 #include "engine/engine_impl.h"
@@ -414,27 +414,17 @@ Result<int> run_streaming(const std::vector<std::string>& argv, const OutputSink
     ::close(out[1]);
     return sys_error(errno, "pipe");
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (in_r) {
-    posix_spawn_file_actions_adddup2(&fa, in_r.get(), 0);
-  } else {
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  }
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  auto cargv = str::c_strings(argv);
-  std::vector<std::string> envs = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
-  auto cenv = str::c_strings(envs);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
+  proc::SpawnOptions so;
+  so.stdin_fd = in_r.get();
+  so.stdout_fd = out[1];
+  so.stderr_fd = err[1];
+  auto spawned = proc::spawn(argv, so);
   ::close(out[1]);
   ::close(err[1]);
   UniqueFd out_r(out[0]), err_r(err[0]);
   in_r.reset();
-  if (rc != 0) return sys_error(rc, "spawn " + argv[0]);
+  if (!spawned) return tl::unexpected(spawned.error());
+  pid_t pid = *spawned;
   if (started) started(pid);
   // stdout, stderr and, with input, the client's bytes for the process's stdin.
   pollfd fds[3] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}, {in_w ? input : -1, POLLIN, 0}};
@@ -465,10 +455,7 @@ Result<int> run_streaming(const std::vector<std::string>& argv, const OutputSink
       }
     }
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return proc::wait_exit(pid);
 }
 
 }  // namespace berth::engine

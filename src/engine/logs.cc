@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <deque>
+#include <thread>
 
 #include "common/fs.h"
 #include "common/time.h"
@@ -94,6 +95,14 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
     }
   } unfollow{impl_.get(), c.id, wake.get()};
   UniqueFd ino(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  // Closing an inotify instance waits for an SRCU grace period (5-20 ms here): on a thread of
+  // its own, not between the container's exit and the end of `docker run`.
+  struct CloseLater {
+    UniqueFd& fd;
+    ~CloseLater() {
+      if (fd) std::thread([f = fd.release()] { ::close(f); }).detach();
+    }
+  } close_later{ino};
   if (ino) {
     ::inotify_add_watch(ino.get(), c.dir.c_str(), IN_MODIFY | IN_MOVED_TO | IN_CREATE);
   }

@@ -2,15 +2,14 @@
 // create, volume copy-up and working dirs at start (engine_impl.h).
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include "common/fs.h"
+#include "common/process.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
 #include "engine/engine_impl.h"
@@ -139,12 +138,7 @@ void populate_volume(Volumes& vols, const Json& m, const std::string& rootfs) {
     // cp -a keeps owners, modes, links and xattrs; the source is the container's own rootfs.
     std::vector<std::string> argv = {"/bin/cp", "-a", "--no-target-directory", src + "/.",
                                      v->mountpoint};
-    auto cargv = str::c_strings(argv);
-    pid_t pid = 0;
-    if (::posix_spawn(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ) == 0) {
-      int st = 0;
-      ::waitpid(pid, &st, 0);
-    }
+    if (auto pid = proc::spawn(argv)) (void)proc::wait_exit(*pid);
   }
   (void)vols.mark_populated(v->name);
 }

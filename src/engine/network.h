@@ -75,12 +75,9 @@ class Networks {
   // container is attached. Errors: kNotFound, kPermissionDenied (a predefined network).
   Result<void> remove(const std::string& ref);
 
-  // A new network namespace for container `id` (no interface up yet); returns its path.
-  // Errors: the kernel's (unshare, mount).
+  // A new network namespace for container `id` with its loopback up; returns its path.
+  // Errors: the kernel's (unshare, mount, the loopback's flags).
   Result<std::string> make_sandbox(const std::string& id);
-  // Brings the sandbox's loopback up (may run beside connect: each plugin is a process).
-  // Errors: kNotFound (loopback plugin missing), kUnavailable.
-  Result<void> loopback_up(const std::string& id);
   // Attaches the sandbox of `id` to network `n` as interface `ifname`. `ports` are published
   // through portmap (host ports 0 are filled in); `ip` ("" = next free) asks host-local for
   // that address. `primary`: this network carries the default route. Errors: kUnavailable (a
@@ -98,13 +95,17 @@ class Networks {
       : db_(std::move(db)), state_dir_(std::move(state_dir)), cni_path_(std::move(cni_path)) {}
   Result<void> save(const NetworkRecord& n);
   Result<void> ensure_predefined();
-  // Docker's DOCKER-ISOLATION chains as BERTH-ISOLATION-1/2 in the filter table: traffic that
-  // enters from one berth bridge and leaves by another is dropped, so containers on
-  // different networks cannot reach each other (moby libnetwork/drivers/bridge
-  // setup_ip_tables.go). Rewritten from the user networks after each create and remove and
-  // at open; gone (chains and FORWARD jump) when there are none. iptables errors are ignored:
-  // no iptables, no isolation.
-  void sync_isolation();
+  // The host's rules for the bridge networks, rewritten from the records after each create
+  // and remove and at open (moby libnetwork/drivers/bridge setup_ip_tables.go):
+  // - nat BERTH-POSTROUTING: each non-internal network's subnet is masqueraded when it leaves
+  //   by another interface (docker's one rule per network, instead of the CNI bridge plugin's
+  //   ipMasq chain per container, which costs ~20 ms of iptables calls per start and ~50 ms
+  //   per stop);
+  // - filter BERTH-ISOLATION-1/2 (docker's DOCKER-ISOLATION): traffic that enters from one
+  //   berth bridge and leaves by another is dropped, so containers on different networks
+  //   cannot reach each other; gone (chains and FORWARD jump) when there is no user network.
+  // iptables errors are ignored: no iptables, no masquerade and no isolation.
+  void sync_rules();
   mutable sql::Db db_;
   mutable std::mutex mu_;
   std::string state_dir_, cni_path_;

@@ -109,9 +109,6 @@ Result<void> Engine::Impl::attach_networks(Container& c) {
     return {};
   }
   BERTH_ASSIGN_OR_RETURN(std::string netns, nets->make_sandbox(c.id));
-  // The loopback beside the first attachment: each plugin is a process of its own.
-  Result<void> lo;
-  std::thread lo_thread([&] { lo = nets->loopback_up(c.id); });
   Json endpoints = Json::object();
   Json ports_json = Json::array();
   auto attach_all = [&]() -> Result<void> {
@@ -141,11 +138,9 @@ Result<void> Engine::Impl::attach_networks(Container& c) {
     }
     return {};
   };
-  auto attached = attach_all();
-  lo_thread.join();
-  if (!attached || !lo) {
+  if (auto attached = attach_all(); !attached) {
     detach_networks(c.id);
-    return tl::unexpected(!attached ? attached.error() : lo.error());
+    return tl::unexpected(attached.error());
   }
   c.network = {{"mode", mode}, {"netns", netns}, {"endpoints", endpoints}, {"ports", ports_json}};
   return serve_dns(c);

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "common/cleanup.h"
 #include "common/json.h"
 #include "support/berth_daemon.h"
 #include "support/bundle.h"
@@ -70,6 +71,41 @@ TEST_F(EngineTest, UserNetworksAreIsolatedFromEachOtherAndFromTheDefaultBridge) 
   ASSERT_EQ(docker("rm -f srv both").status, 0);
   ASSERT_EQ(docker("network rm isoa isob").status, 0);
   EXPECT_EQ(sh("iptables -S | grep -c BERTH-ISOLATION").out, "0\n");  // no user network, no rules
+}
+
+TEST_F(EngineTest, ContainersReachOtherHostsMasqueradedAsTheHost) {
+  // Another host: a network namespace of this test's behind a veth pair, 10.211.0.0/24, with
+  // no route back to the containers' subnets. It answers with the address it was reached
+  // from, which is the host's (10.211.0.1) only if the network's masquerade rule applied.
+  busybox();
+  std::string ns = "berth-masq-" + std::to_string(getpid());
+  Cleanup undo;
+  undo.push([&] {
+    sh("ip netns pids " + ns + " 2>/dev/null | xargs -r kill -9; ip link del bmq0 2>/dev/null; "
+       "ip netns del " + ns + " 2>/dev/null");
+  });
+  ASSERT_EQ(sh("ip netns add " + ns + " && ip link add bmq0 type veth peer name bmq1 netns " + ns +
+               " && ip addr add 10.211.0.1/24 dev bmq0 && ip link set bmq0 up && ip -n " + ns +
+               " addr add 10.211.0.2/24 dev bmq1 && ip -n " + ns + " link set bmq1 up")
+                .status, 0);
+  auto serve = [&] {
+    sh("ip netns exec " + ns + " timeout 20 /usr/bin/python3 -c \"import socket\n"
+       "s = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+       "s.bind(('10.211.0.2', 8080))\ns.listen()\nc, a = s.accept()\n"
+       "c.sendall((a[0] + '\\n').encode())\nc.close()\" >/dev/null 2>&1 &");
+  };
+  std::string ask = "busybox sh -c 'sleep 0.5; nc -w 3 10.211.0.2 8080'";
+  serve();
+  EXPECT_EQ(docker("run --rm " + ask).out, "10.211.0.1\n");
+  // A user network's containers too; an internal network has no way out at all.
+  ASSERT_EQ(docker("network create masqnet").status, 0);
+  ASSERT_EQ(docker("network create --internal --subnet 10.212.0.0/24 closednet").status, 0);
+  serve();
+  EXPECT_EQ(docker("run --rm --network masqnet " + ask).out, "10.211.0.1\n");
+  EXPECT_EQ(sh("iptables -t nat -S BERTH-POSTROUTING | grep -c 10.212.0.0").out, "0\n");
+  ASSERT_EQ(docker("network rm masqnet closednet").status, 0);
+  // The rule goes with its network; the default bridge's stays.
+  EXPECT_EQ(sh("iptables -t nat -S BERTH-POSTROUTING | grep -c MASQUERADE").out, "1\n");
 }
 
 TEST_F(EngineTest, AHostPortGoesToOneContainerEvenWhenTwoStartAtOnce) {
