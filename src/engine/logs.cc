@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <deque>
+#include <map>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/fs.h"
 #include "common/time.h"
@@ -15,6 +18,64 @@
 #include "engine/engine_impl.h"
 
 namespace berth::engine {
+namespace {
+
+// One inotify instance for every log follower, never closed. Closing an instance waits for an
+// SRCU grace period (5-20 ms), and so does whichever process drops the last reference: a
+// CNI plugin spawned at that moment inherits the fd and pays it on the path of docker run.
+class DirWatch {
+ public:
+  static DirWatch& get() {
+    static DirWatch* w = new DirWatch();  // lives as long as the daemon; its thread too
+    return *w;
+  }
+  // Writes to the eventfd `wake` when a file in `dir` is created, written or renamed into it,
+  // until forget(). Returns the watch (-1: none, the follower wakes on engine changes only).
+  int watch(const std::string& dir, int wake) {
+    std::lock_guard<std::mutex> l(mu_);
+    int wd = fd_ < 0 ? -1 : ::inotify_add_watch(fd_, dir.c_str(), IN_MODIFY | IN_MOVED_TO | IN_CREATE);
+    if (wd >= 0) wakes_[wd].push_back(wake);
+    return wd;
+  }
+  // Before `wake` is closed: nothing is written to it afterwards.
+  void forget(int wd, int wake) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = wakes_.find(wd);
+    if (it == wakes_.end()) return;
+    std::erase(it->second, wake);
+    if (it->second.empty()) {
+      wakes_.erase(it);
+      ::inotify_rm_watch(fd_, wd);  // cheap: the mark is freed later by the kernel's worker
+    }
+  }
+
+ private:
+  DirWatch() : fd_(::inotify_init1(IN_CLOEXEC)) {
+    if (fd_ >= 0) std::thread([this] { run(); }).detach();
+  }
+  void run() {
+    alignas(inotify_event) char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      std::lock_guard<std::mutex> l(mu_);
+      for (char* p = buf; p < buf + n;) {
+        auto* ev = reinterpret_cast<inotify_event*>(p);
+        if (auto it = wakes_.find(ev->wd); it != wakes_.end()) {
+          uint64_t one = 1;
+          for (int w : it->second) (void)!::write(w, &one, sizeof one);
+        }
+        p += sizeof(inotify_event) + ev->len;
+      }
+    }
+  }
+  std::mutex mu_;
+  int fd_;
+  std::map<int, std::vector<int>> wakes_;  // watch -> eventfds of its followers
+};
+
+}  // namespace
 
 Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
                           const std::function<Result<void>(const LogEntry&)>& sink) {
@@ -74,7 +135,7 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
   if (!o.follow) return {};
   // Follow: new lines as the shim appends them, until the container is no longer running.
   // Counted as a follower, so that --rm waits for us before removing the log.
-  // Woken by the shim's writes (inotify) and by any state change of the engine (eventfd).
+  // Woken by the shim's writes (DirWatch) and by any state change of the engine (eventfd).
   UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   {
     std::lock_guard<std::mutex> l(impl_->mu);
@@ -94,18 +155,12 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
       s->cv.notify_all();
     }
   } unfollow{impl_.get(), c.id, wake.get()};
-  UniqueFd ino(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-  // Closing an inotify instance waits for an SRCU grace period (5-20 ms here): on a thread of
-  // its own, not between the container's exit and the end of `docker run`.
-  struct CloseLater {
-    UniqueFd& fd;
-    ~CloseLater() {
-      if (fd) std::thread([f = fd.release()] { ::close(f); }).detach();
-    }
-  } close_later{ino};
-  if (ino) {
-    ::inotify_add_watch(ino.get(), c.dir.c_str(), IN_MODIFY | IN_MOVED_TO | IN_CREATE);
-  }
+  // After unfollow in the declaration order, so before it at the end: the watch is gone
+  // before the eventfd closes.
+  struct Unwatch {
+    int wd, wake;
+    ~Unwatch() { DirWatch::get().forget(wd, wake); }
+  } unwatch{wake ? DirWatch::get().watch(c.dir, wake.get()) : -1, wake.get()};
   std::string pending;
   for (;;) {
     bool alive = running();
@@ -131,12 +186,10 @@ Result<void> Engine::logs(const std::string& ref, const LogOptions& o,
       }
     }
     if (!alive) return {};
-    pollfd p[2] = {{ino.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
-    ::poll(p, 2, 1000);
-    char drain[4096];
-    while (ino && ::read(ino.get(), drain, sizeof drain) > 0) {
-    }
-    while (wake && ::read(wake.get(), drain, 8) > 0) {
+    pollfd p{wake.get(), POLLIN, 0};
+    ::poll(&p, 1, 1000);
+    uint64_t drain = 0;
+    while (wake && ::read(wake.get(), &drain, sizeof drain) > 0) {
     }
   }
 }

@@ -571,6 +571,11 @@ void Networks::disconnect(const std::string& id, const std::string& network_id) 
 }
 
 void Networks::destroy_sandbox(const std::string& id) {
+  // The namespace goes first: the kernel then deletes its interfaces when it frees it, and
+  // the plugins' DEL, finding no namespace, only releases the address and rules (CNI SPEC.md:
+  // DEL tolerates a missing namespace). A veth deleted by the bridge plugin waits for RCU grace
+  // periods, ~20 ms on the path of every stop.
+  remove_netns(netns_path(id));
   std::string dir = state_dir_ + "/cni";
   for (auto& name : fs::list_dir(dir).value_or(std::vector<std::string>{})) {
     // <id>.<network id12>.json
@@ -578,7 +583,6 @@ void Networks::destroy_sandbox(const std::string& id) {
       disconnect(id, name.substr(id.size() + 1, 12));
     }
   }
-  remove_netns(netns_path(id));
 }
 
 Json network_json(const NetworkRecord& n, const Json& containers) {

@@ -322,7 +322,7 @@ TEST_F(BuildTest, BadDockerfilesAndFailingStepsReportAndLeaveNothing) {
   EXPECT_NE(stage.err.find("invalid from flag value 5"), std::string::npos) << stage.err;
   // No step's container, mount or namespace is left; no image was made.
   EXPECT_EQ(sh("grep -c " + d_.dir() + " /proc/mounts").out, "0\n");
-  EXPECT_EQ(container_host_state(), host_before_);
+  EXPECT_EQ(container_host_state(host_before_), host_before_);
   EXPECT_EQ(docker("images -q | wc -l").out, "1\n");  // busybox only
   EXPECT_EQ(sh("ls " + d_.dir() + "/root/build/mnt " + d_.dir() + "/root/builds 2>/dev/null | grep -v : | grep -c .").out, "0\n");
 }

@@ -66,7 +66,8 @@ class ComposeTest : public ::testing::Test {
   }
   void TearDown() override {
     d_.stop();
-    EXPECT_EQ(container_host_state(), host_before_) << "containers left state on the host";
+    EXPECT_EQ(container_host_state(host_before_), host_before_)
+        << "containers left state on the host";
   }
   void write(const std::string& rel, const std::string& text) {
     sh("mkdir -p $(dirname " + app_ + "/" + rel + ")");

@@ -559,7 +559,7 @@ TEST_F(EngineTest, TwentyContainersSurviveADaemonKillAndFiftyParallelRunsLeaveNo
   EXPECT_EQ(docker("ps -q | wc -l").out, "50\n");
   ASSERT_EQ(docker("rm -f $(docker ps -aq) >/dev/null").status, 0);
   EXPECT_EQ(sh("grep -c " + d_.dir() + " /proc/mounts").out, "0\n");
-  EXPECT_EQ(container_host_state(), host_before);
+  EXPECT_EQ(container_host_state(host_before), host_before);
 }
 
 TEST_F(EngineTest, BadInputGetsDockersStatusAndLeavesNothing) {
@@ -672,7 +672,7 @@ TEST_F(EngineTest, UserNetworkResolvesContainersByNameAndAlias) {
   ASSERT_EQ(docker("rm -f web").status, 0);
   ASSERT_EQ(docker("network rm appnet backnet").status, 0);
   EXPECT_EQ(sh("ip link show " + bridge + " 2>&1 >/dev/null | grep -c 'does not exist'").out, "1\n");
-  EXPECT_EQ(container_host_state(), host_before);
+  EXPECT_EQ(container_host_state(host_before), host_before);
 }
 
 TEST_F(EngineTest, CopyDiffExportAndStats) {

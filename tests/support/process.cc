@@ -91,11 +91,19 @@ std::string make_temp_dir(const std::string& prefix) {
   return p ? std::string(p) : std::string();
 }
 
-std::string container_host_state() {
-  return sh("{ ls /run/berth/netns 2>/dev/null; ip -o link show type veth | awk '{print $2}'; "
-            "ls -d /sys/fs/cgroup/*/berth/* /sys/fs/cgroup/unified/berth/* 2>/dev/null; "
-            "iptables-save | grep -e CNI-DN- -e 'CNI-[0-9a-f]\\{24\\}' | grep -v '^:'; } | sort")
-      .out;
+std::string container_host_state(const std::optional<std::string>& settled_from) {
+  auto now = [] {
+    return sh("{ ls /run/berth/netns 2>/dev/null; ip -o link show type veth | awk '{print $2}'; "
+              "ls -d /sys/fs/cgroup/*/berth/* /sys/fs/cgroup/unified/berth/* 2>/dev/null; "
+              "iptables-save | grep -e CNI-DN- -e 'CNI-[0-9a-f]\\{24\\}' | grep -v '^:'; } | sort")
+        .out;
+  };
+  std::string state = now();
+  for (int i = 0; i < 60 && settled_from && state != *settled_from; ++i) {
+    ::usleep(50 * 1000);
+    state = now();
+  }
+  return state;
 }
 
 int free_tcp_port() {

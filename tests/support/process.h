@@ -1,6 +1,7 @@
 // Test helpers: run a command and capture its output and exit status.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,9 @@ std::string make_temp_dir(const std::string& prefix);
 // What containers hold on the host, one item per line, sorted: network namespaces under
 // /run/berth/netns, veth interfaces, berth cgroups, per-container CNI iptables rules. Tests
 // compare it before and after, so that containers of others (a running main job) do not count.
-std::string container_host_state();
+// `settled_from`: waits up to 3 s for the state to return to it (a removed container's veth
+// goes when the kernel frees its network namespace, a few milliseconds after the remove).
+std::string container_host_state(const std::optional<std::string>& settled_from = {});
 
 // A TCP port on 127.0.0.1 free at the time of the call (bound to port 0 and released), for a
 // server a test starts.
