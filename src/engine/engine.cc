@@ -291,7 +291,7 @@ void Engine::Impl::monitor(const std::string& id, pid_t shim_pid) {
       changed();
     }
   }
-  detach_pending();
+  if (!auto_remove) detach_pending();  // --rm: after the removal, below
   if (delay_ms >= 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     {
@@ -310,6 +310,7 @@ void Engine::Impl::monitor(const std::string& id, pid_t shim_pid) {
     cv.wait_for(l, std::chrono::seconds(5), [&] { return followers[id] == 0; });
     l.unlock();
     (void)remove(id, true, /*volumes=*/true);  // --rm takes anonymous volumes along
+    detach_pending();
   }
 }
 
@@ -370,6 +371,11 @@ Result<std::unique_ptr<Engine>> Engine::open(EngineOptions opts, image::ImageSer
     }
   }
   s.detach_pending();
+  // Sandboxes of containers that no longer run: a daemon that ended between a container's
+  // exit (or removal) and its teardown left them.
+  for (auto& id : s.nets->sandboxes()) {
+    if (std::find(restored.begin(), restored.end(), id) == restored.end()) s.teardown(id);
+  }
   for (auto& id : restored) e->start_health_checks(id);
   // Containers whose policy wants them running again after ending while we were away.
   for (auto& id : restart) {
@@ -771,9 +777,18 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force, bool volum
     });
   }
   // Its network comes down before it is gone: the exit's teardown (maybe running on the monitor
-  // thread now) is waited for, then anything a failed start left.
-  finish_detach(c.id);
-  detach_networks(c.id);
+  // thread now) is waited for, then anything a failed start left. Unless it is a --rm
+  // container's and still queued: its monitor runs it after the removal, so that CNI DEL is
+  // not on the path of `docker run --rm`.
+  bool queued = false;
+  if (c.host_config.value("AutoRemove", false)) {
+    std::lock_guard<std::mutex> l(mu);
+    queued = std::find(pending_detach.begin(), pending_detach.end(), c.id) != pending_detach.end();
+  }
+  if (!queued) {
+    finish_detach(c.id);
+    detach_networks(c.id);
+  }
   std::lock_guard<std::mutex> l(mu);
   auto it = containers.find(c.id);
   if (it == containers.end()) return {};

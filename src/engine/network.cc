@@ -17,6 +17,7 @@
 #include <cstring>
 #include <optional>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "common/fs.h"
@@ -583,6 +584,17 @@ void Networks::destroy_sandbox(const std::string& id) {
       disconnect(id, name.substr(id.size() + 1, 12));
     }
   }
+}
+
+std::vector<std::string> Networks::sandboxes() const {
+  std::set<std::string> ids;
+  for (auto& name : fs::list_dir(kNetnsDir).value_or(std::vector<std::string>{})) ids.insert(name);
+  for (auto& name : fs::list_dir(state_dir_ + "/cni").value_or(std::vector<std::string>{})) {
+    if (auto dot = name.find('.'); dot != std::string::npos && name.ends_with(".json")) {
+      ids.insert(name.substr(0, dot));
+    }
+  }
+  return {ids.begin(), ids.end()};
 }
 
 Json network_json(const NetworkRecord& n, const Json& containers) {

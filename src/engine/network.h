@@ -87,8 +87,11 @@ class Networks {
                            const std::string& ip, std::vector<PortMapping>* ports, bool primary);
   // CNI DEL of one attachment. Idempotent.
   void disconnect(const std::string& id, const std::string& network_id);
-  // Every attachment of `id` (CNI DEL: rules, lease, veth), then the namespace. Idempotent.
+  // The namespace of `id`, then every attachment of it (CNI DEL: rules, lease). Idempotent.
   void destroy_sandbox(const std::string& id);
+  // Ids of the containers that have a sandbox or an attachment record (to find those a
+  // daemon that ended abruptly left behind).
+  std::vector<std::string> sandboxes() const;
 
  private:
   Networks(sql::Db db, std::string state_dir, std::string cni_path)

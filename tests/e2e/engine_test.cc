@@ -519,6 +519,36 @@ TEST_F(EngineTest, ContainersKeepRunningWhileTheDaemonIsKilled) {
 
 // The issue's reliability bar: 20 containers outlive a SIGKILLed daemon with their logs
 // whole; 50 parallel `docker run -d` leave nothing behind after `docker rm -f`.
+TEST_F(EngineTest, ADaemonStartRemovesSandboxesLeftByOneThatDied) {
+  // A --rm container's network is torn down after its removal; a daemon killed in between
+  // leaves the namespace and the attachment record. Made here for a container id that no
+  // longer exists, beside a running container whose sandbox must stay.
+  busybox();
+  ASSERT_EQ(docker("run -d --name keep busybox sleep 1000").status, 0);
+  std::string keep = docker("inspect -f '{{.Id}}' keep").out.substr(0, 64);
+  std::string gone(64, 'e');
+  std::string cni = d_.dir() + "/root/network/cni/";
+  d_.kill();
+  Cleanup undo;
+  undo.push([&] {
+    sh("umount /run/berth/netns/" + gone + " 2>/dev/null; rm -f /run/berth/netns/" + gone + " " +
+       cni + gone + ".*");
+  });
+  ASSERT_EQ(sh("touch /run/berth/netns/" + gone + " && unshare --net=/run/berth/netns/" + gone +
+               " true && for f in " + cni + keep + ".*; do cp \"$f\" \"" + cni + gone +
+               "${f#" + cni + keep + "}\"; done")
+                .status, 0);
+  ASSERT_EQ(sh("ls " + cni + " | grep -c " + gone).out, "1\n");
+  ASSERT_TRUE(d_.restart()) << d_.error;
+  EXPECT_EQ(sh("ls /run/berth/netns | grep -c " + gone).out, "0\n");
+  EXPECT_EQ(sh("grep -c /run/berth/netns/" + gone + " /proc/mounts").out, "0\n");
+  EXPECT_EQ(sh("ls " + cni + " | grep -c " + gone).out, "0\n");
+  // The running container keeps its network.
+  EXPECT_EQ(sh("ls /run/berth/netns | grep -c " + keep).out, "1\n");
+  EXPECT_EQ(docker("exec keep cat /sys/class/net/eth0/operstate").out, "up\n");
+  ASSERT_EQ(docker("rm -f keep").status, 0);
+}
+
 TEST_F(EngineTest, TwentyContainersSurviveADaemonKillAndFiftyParallelRunsLeaveNothing) {
   busybox();
   std::string host_before = container_host_state();
