@@ -54,6 +54,34 @@ Result<void> write_control(const std::string& path, std::string_view data) {
   return {};
 }
 
+namespace {
+
+// All of `data` to `fd` (named `path` in errors).
+Result<void> write_all(int fd, const std::string& path, std::string_view data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return sys_error(errno, "write `" + path + "`");
+    }
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> write_file(const std::string& path, std::string_view data, mode_t mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd) {
+    return sys_error(errno, "create `" + path + "`");
+  }
+  return write_all(fd.get(), path, data);
+}
+
 Result<void> atomic_write(const std::string& path, std::string_view data, mode_t mode) {
   // pid and thread id: concurrent writers of one path never share a temp file.
   std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(::gettid());
@@ -61,18 +89,9 @@ Result<void> atomic_write(const std::string& path, std::string_view data, mode_t
   if (!fd) {
     return sys_error(errno, "create `" + tmp + "`");
   }
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      int err = errno;
-      ::unlink(tmp.c_str());
-      return sys_error(err, "write `" + tmp + "`");
-    }
-    off += static_cast<size_t>(n);
+  if (auto w = write_all(fd.get(), tmp, data); !w) {
+    ::unlink(tmp.c_str());
+    return w;
   }
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) < 0) {

@@ -20,6 +20,11 @@ Result<std::string> read_file(const std::string& path);
 // knob), kInvalidArgument (the kernel refused the value), kPermissionDenied, kResourceExhausted.
 Result<void> write_control(const std::string& path, std::string_view data);
 
+// Writes `data` to `path` in place (created with `mode`, or truncated): for files nobody reads
+// while they are written. Keeps the inode (a bind mount of the file stays valid) and allocates
+// none when the file exists. Errors: kNotFound (dir missing), kPermissionDenied, kInternal.
+Result<void> write_file(const std::string& path, std::string_view data, mode_t mode = 0644);
+
 // Writes `data` to `path` atomically: a temp file in the same dir, fsync-free rename.
 // Errors: kNotFound (dir missing), kPermissionDenied, kInternal.
 Result<void> atomic_write(const std::string& path, std::string_view data, mode_t mode = 0644);

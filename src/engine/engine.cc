@@ -553,7 +553,7 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
     return fail(made.error());
   }
   s.write_name_files(c, (*spec)["hostname"]);
-  if (auto w = fs::atomic_write(c.dir + "/bundle/config.json", dump_json(*spec)); !w) {
+  if (auto w = fs::write_file(c.dir + "/bundle/config.json", dump_json(*spec)); !w) {
     return fail(w.error());
   }
   ::unlink((c.dir + "/exit.json").c_str());

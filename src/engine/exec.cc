@@ -396,7 +396,7 @@ Result<int> Engine::run_step(const StepOptions& step, const OutputSink& sink) {
   }
   s.write_name_files(c, spec["hostname"]);
   spec["process"]["terminal"] = false;
-  BERTH_TRY(fs::atomic_write(c.dir + "/bundle/config.json", dump_json(spec)));
+  BERTH_TRY(fs::write_file(c.dir + "/bundle/config.json", dump_json(spec)));
   return run_streaming({s.opts.runtime_path, "--root", s.opts.runtime_root, "run", "--bundle",
                         c.dir + "/bundle", c.id},
                        sink, nullptr);

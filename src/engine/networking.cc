@@ -236,12 +236,12 @@ void Engine::Impl::detach_networks(const std::string& id) {
 }
 
 void Engine::Impl::write_name_files(const Container& c, const std::string& hostname) {
-  (void)fs::atomic_write(c.dir + "/hostname", hostname + "\n");
+  (void)fs::write_file(c.dir + "/hostname", hostname + "\n");
   std::string mode = c.network.value("mode", "");
   // --network container:<id> shares the other's files, as docker does.
   if (std::string other = c.network.value("shares", ""); !other.empty()) {
     for (const char* f : {"/hosts", "/resolv.conf"}) {
-      (void)fs::atomic_write(c.dir + f, fs::read_file(dir_of(other) + f).value_or(""));
+      (void)fs::write_file(c.dir + f, fs::read_file(dir_of(other) + f).value_or(""));
     }
     return;
   }
@@ -264,11 +264,11 @@ void Engine::Impl::write_name_files(const Container& c, const std::string& hostn
     hosts += ip + "\t" + h.substr(0, colon) + "\n";
   }
   if (!own_ip.empty()) hosts += own_ip + "\t" + hostname + "\n";
-  (void)fs::atomic_write(c.dir + "/hosts", hosts);
+  (void)fs::write_file(c.dir + "/hosts", hosts);
 
   std::string host_resolv = fs::read_file("/etc/resolv.conf").value_or("");
   if (mode == "host") {
-    (void)fs::atomic_write(c.dir + "/resolv.conf", host_resolv);
+    (void)fs::write_file(c.dir + "/resolv.conf", host_resolv);
     return;
   }
   std::vector<std::string> servers = string_array(c.host_config.value("Dns", Json()));
@@ -285,7 +285,7 @@ void Engine::Impl::write_name_files(const Container& c, const std::string& hostn
     for (auto& l : resolv_other_lines(host_resolv)) lines.push_back(l);
   }
   if (embedded && options.empty()) lines.push_back("options ndots:0");
-  (void)fs::atomic_write(c.dir + "/resolv.conf", str::join(lines, "\n") + "\n");
+  (void)fs::write_file(c.dir + "/resolv.conf", str::join(lines, "\n") + "\n");
 }
 
 std::optional<std::vector<std::string>> Engine::Impl::dns_lookup(const std::string& asker,

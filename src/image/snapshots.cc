@@ -125,14 +125,16 @@ Result<SnapshotMount> Snapshots::prepare(const std::string& key,
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     parents += (parents.empty() ? "" : "\n") + *it;
   }
-  for (const char* d : {"/upper", "/work", "/empty"}) {
+  std::vector<std::string> dirs = {"/upper", "/work"};
+  if (chain.empty()) dirs.push_back("/empty");  // overlayfs needs a lower dir (see mounts)
+  for (auto& d : dirs) {
     if (::mkdir((base + d).c_str(), 0755) < 0) {
       int err = errno;
       (void)fs::remove_all(base);
       return sys_error(err, "create snapshot `" + key + "`");
     }
   }
-  BERTH_TRY(fs::atomic_write(base + "/parents", parents));
+  BERTH_TRY(fs::write_file(base + "/parents", parents));  // the snapshot is new: no reader yet
   return mounts(key);
 }
 

@@ -81,7 +81,7 @@ Result<int> Runtime::create_container(const CreateOptions& opts, bool fifo_start
   Cleanup undo;
   undo.push([this, id = opts.id] { (void)store_.remove(id); });
   BERTH_ASSIGN_OR_RETURN(std::string config_text, fs::read_file(fs::join(bundle, "config.json")));
-  BERTH_TRY(fs::atomic_write(store_.config_path(opts.id), config_text, 0600));
+  BERTH_TRY(fs::write_file(store_.config_path(opts.id), config_text, 0600));
 
   BERTH_ASSIGN_OR_RETURN(cgroup::Layout layout, cgroup::detect_layout());
   BERTH_ASSIGN_OR_RETURN(std::string cg_path,

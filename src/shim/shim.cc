@@ -150,10 +150,13 @@ std::string socket_dir(const std::string& id) { return "/run/berth/shim/" + id; 
 int run(const Options& opts) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   const std::string sockets = socket_dir(opts.id);
-  (void)fs::mkdir_all("/run/berth/shim", 0700);
-  (void)fs::mkdir_all(sockets, 0700);
+  // Only a container with a terminal or an open stdin has sockets (each directory made and
+  // removed is an inode allocated and freed, which costs on a busy ext4).
+  if (opts.tty || opts.open_stdin) {
+    (void)fs::mkdir_all("/run/berth/shim", 0700);
+    (void)fs::mkdir_all(sockets, 0700);
+  }
   ::signal(SIGPIPE, SIG_IGN);
-  (void)fs::atomic_write(opts.state_dir + "/shim.pid", std::to_string(::getpid()));
   int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1};
   if (!opts.tty && (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0)) {
     report(opts.report_fd, "error create stdio pipes: " + std::string(std::strerror(errno)));
@@ -215,7 +218,6 @@ int run(const Options& opts) {
   }
   pid_t init = info->state.pid;
   std::string cgroup_path = info->state.cgroup_path;
-  (void)fs::atomic_write(opts.state_dir + "/init.pid", std::to_string(init));
   UniqueFd stdin_listener, ctl_listener;
   if (opts.tty || opts.open_stdin) {
     stdin_listener.reset(listen_unix(sockets + "/stdin.sock"));
@@ -322,7 +324,8 @@ int run(const Options& opts) {
   (void)fs::remove_all(sockets);
   bool oom = oom_killed(cgroup_path);
   (void)rt.remove(opts.id, /*force=*/true);
-  (void)fs::atomic_write(opts.state_dir + "/exit.json",
+  // Read once we have exited (the daemon waits on our pidfd): no reader sees it half written.
+  (void)fs::write_file(opts.state_dir + "/exit.json",
                          dump_json(Json{{"ExitCode", status},
                                         {"FinishedAt", rfc3339_now()},
                                         {"OOMKilled", oom},

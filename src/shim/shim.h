@@ -5,8 +5,9 @@
 // talks to the daemon after the start report, so the daemon may die and come back meanwhile
 // (live restore): everything it learns is in files of `state_dir`.
 //
-// Files in state_dir: shim.pid (the shim), init.pid (the container's init), exit.json
-// ({"ExitCode": N, "FinishedAt": RFC 3339, "OOMKilled": bool, "Error": ""}), and the log.
+// Files in state_dir: exit.json ({"ExitCode": N, "FinishedAt": RFC 3339, "OOMKilled": bool,
+// "Error": ""}) and the log. The pids are the daemon's: the shim's from its spawn, the init's
+// from the report.
 // With a terminal or open stdin, unix sockets in socket_dir(id) (short paths: sun_path holds
 // 108 bytes): stdin.sock (bytes written to it go to the container's stdin or terminal; with
 // `stdin_once`, the first writer's end closes stdin) and ctl.sock (lines {"h": rows,
@@ -24,7 +25,7 @@ struct Options {
   std::string id;
   std::string bundle;        // config.json + rootfs
   std::string runtime_root;  // the runtime's --root
-  std::string state_dir;     // where shim.pid, init.pid, exit.json live
+  std::string state_dir;     // where exit.json lives
   std::string log_path;      // json-file log
   int64_t log_max_bytes = 0; // rotate above this size (0 = never)
   int log_max_files = 1;     // files kept, the live one included
