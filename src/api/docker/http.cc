@@ -1,12 +1,14 @@
 #include "api/docker/http.h"
 
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -313,6 +315,48 @@ void Router::dispatch(Exchange& ex) const {
   ex.error(path_known ? 405 : 404, path_known ? "method not allowed" : "page not found");
 }
 
+namespace {
+
+// glibc keeps what a connection's thread freed in that thread's arena (an image import leaves
+// megabytes there). Once a second has passed without a request ending, the free memory of
+// every arena goes back to the system: an idle daemon holds only what it uses.
+class IdleTrim {
+ public:
+  static IdleTrim& get() {
+    static IdleTrim* t = new IdleTrim();  // lives as long as the process; its thread too
+    return *t;
+  }
+  void request_done() {
+    std::lock_guard<std::mutex> l(mu_);
+    last_ = std::chrono::steady_clock::now();
+    dirty_ = true;
+    cv_.notify_one();
+  }
+
+ private:
+  IdleTrim() {
+    std::thread([this] { run(); }).detach();
+  }
+  void run() {
+    std::unique_lock<std::mutex> l(mu_);
+    for (;;) {
+      cv_.wait(l, [&] { return dirty_; });
+      auto at = last_ + std::chrono::seconds(1);
+      if (cv_.wait_until(l, at, [&] { return last_ + std::chrono::seconds(1) != at; })) continue;
+      dirty_ = false;
+      l.unlock();
+      ::malloc_trim(0);
+      l.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::chrono::steady_clock::time_point last_;
+  bool dirty_ = false;
+};
+
+}  // namespace
+
 struct Server::Impl {
   asio::io_context ioc;
   Local::acceptor acceptor{ioc};
@@ -334,6 +378,7 @@ struct Server::Impl {
       BeastExchange ex(sock, buf, hp, peer);
       router->dispatch(ex);
       if (!ex.answered()) ex.error(500, "no answer");
+      IdleTrim::get().request_done();
       if (!ex.reusable()) {
         beast::error_code ignored;
         sock.shutdown(Local::socket::shutdown_send, ignored);
