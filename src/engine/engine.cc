@@ -219,7 +219,14 @@ Result<void> Engine::Impl::mount_rootfs(const Container& c) {
   if (!img) return tl::unexpected(img.error());
   auto m = images->snapshots().mounts(c.id);
   if (!m) {
-    m = images->snapshots().prepare(c.id, image::ImageService::chain(*img));
+    auto chain = image::ImageService::chain(*img);
+    // The mount points every container needs (the runtime's defaults and the name files),
+    // and docker's /.dockerenv, in a lower layer shared by the image's containers: nothing to
+    // create in this one's writable layer at start.
+    static const std::vector<std::string> kInitEntries = {
+        ".dockerenv", "proc/", "sys/", "dev/", "etc/hostname", "etc/hosts", "etc/resolv.conf"};
+    if (auto init = images->snapshots().init_layer(chain, kInitEntries)) chain.push_back(*init);
+    m = images->snapshots().prepare(c.id, chain);
     if (!m) return tl::unexpected(m.error());
   }
   std::string data = str::join(m->options, ",");

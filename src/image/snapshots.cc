@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "common/digest.h"
 #include "common/fs.h"
 #include "common/strings.h"
@@ -104,6 +106,78 @@ Result<void> Snapshots::remove(const std::string& chain_id) {
 
 std::string Snapshots::upper_dir(const std::string& key) const {
   return root_ + "/active/" + key + "/upper";
+}
+
+Result<std::string> Snapshots::init_layer(const std::vector<std::string>& chain,
+                                          const std::vector<std::string>& entries) {
+  std::string id = sha256_digest(str::join(chain, "\n") + "\ninit " + str::join(entries, " "));
+  if (has(id)) return id;
+  for (const auto& c : chain) {
+    if (!has(c)) return make_error(Errc::kNotFound, "layer " + c + ": not unpacked");
+  }
+  // What the chain has at `rel` (top layer first, a whiteout hides what is below): nullopt
+  // when nothing.
+  auto find = [&](const std::string& rel) -> std::optional<struct stat> {
+    auto slash = rel.rfind('/');
+    std::string parent = slash == std::string::npos ? "" : rel.substr(0, slash + 1);
+    std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      struct stat st {};
+      if (::lstat((dir(*it) + "/" + rel).c_str(), &st) == 0) return st;
+      if (::lstat((dir(*it) + "/" + parent + ".wh." + name).c_str(), &st) == 0) return std::nullopt;
+    }
+    return std::nullopt;
+  };
+  BERTH_TRY(fs::mkdir_all(root_ + "/tmp", 0700));
+  std::string tmp = root_ + "/tmp/init-XXXXXX";
+  if (!::mkdtemp(tmp.data())) return sys_error(errno, "create `" + tmp + "`");
+  UniqueFd held(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));  // see clean_temp
+  if (!held || ::flock(held.get(), LOCK_EX) < 0 || ::mkdir((tmp + "/fs").c_str(), 0755) < 0) {
+    int err = errno;
+    (void)fs::remove_all(tmp);
+    return sys_error(err, "create `" + tmp + "`");
+  }
+  // The root too shows the topmost layer's mode and owner.
+  if (struct stat st {}; !chain.empty() && ::stat(dir(chain.back()).c_str(), &st) == 0) {
+    (void)::chmod((tmp + "/fs").c_str(), st.st_mode & 07777);
+    (void)::lchown((tmp + "/fs").c_str(), st.st_uid, st.st_gid);
+  }
+  for (const auto& e : entries) {
+    bool is_dir = e.ends_with('/');
+    std::string rel = is_dir ? e.substr(0, e.size() - 1) : e;
+    if (find(rel)) continue;
+    // Its parents: the chain's directories (same mode and owner, as the merged view shows the
+    // topmost one's), or new ones; an entry under a non-directory is the runtime's business.
+    bool placeable = true;
+    for (size_t p = rel.find('/'); p != std::string::npos && placeable; p = rel.find('/', p + 1)) {
+      std::string parent = rel.substr(0, p);
+      std::string path = tmp + "/fs/" + parent;
+      if (fs::exists(path)) continue;
+      auto st = find(parent);
+      if (st && !S_ISDIR(st->st_mode)) {
+        placeable = false;
+      } else if (mode_t mode = st ? (st->st_mode & 07777) : 0755;
+                 ::mkdir(path.c_str(), mode) < 0 || ::chmod(path.c_str(), mode) < 0 ||
+                 (st && ::lchown(path.c_str(), st->st_uid, st->st_gid) < 0)) {
+        placeable = false;
+      }
+    }
+    if (!placeable) continue;
+    std::string path = tmp + "/fs/" + rel;
+    if (is_dir) {
+      (void)::mkdir(path.c_str(), 0755);
+    } else {
+      UniqueFd f(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    }
+  }
+  std::string dest = root_ + "/" + hex_of(id);
+  if (::rename(tmp.c_str(), dest.c_str()) < 0) {
+    int err = errno;
+    (void)fs::remove_all(tmp);
+    // Another container of the chain made it meanwhile: the same content.
+    if (err != EEXIST && err != ENOTEMPTY) return sys_error(err, "commit snapshot `" + dest + "`");
+  }
+  return id;
 }
 
 Result<SnapshotMount> Snapshots::prepare(const std::string& key,

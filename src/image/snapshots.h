@@ -40,6 +40,16 @@ class Snapshots {
   // Errors: kConflict (busy), kPermissionDenied.
   Result<void> remove(const std::string& chain_id);
 
+  // The init layer of `chain` (docker's "-init" layer, here shared by every container of the
+  // chain instead of made for each): an empty directory for each of `entries` ending in '/'
+  // and an empty file for the others ("proc/", "etc/hosts"), for those the chain lacks. The
+  // mount points a container needs then exist in a lower dir, and nothing is created in its
+  // writable snapshot at start. A parent made for an entry takes the mode and owner of the
+  // chain's directory of that name; an entry under a path the chain has as a non-directory is
+  // left out. Returns its chain ID (put it on top of `chain`); an ordinary snapshot for
+  // list/remove and GC. Errors: kNotFound (a layer is missing), the file system's.
+  Result<std::string> init_layer(const std::vector<std::string>& chain,
+                                 const std::vector<std::string>& entries);
   // A writable snapshot `key` over `chain` (the image's chain IDs, bottom layer first; may
   // be empty). Errors: kNotFound (a layer is missing), kAlreadyExists (key in use).
   Result<SnapshotMount> prepare(const std::string& key, const std::vector<std::string>& chain);
