@@ -542,7 +542,6 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
     }
     return tl::unexpected(e);
   };
-  BERTH_TRY(fs::mkdir_all(c.dir + "/bundle", 0700));
   s.finish_detach(c.id);  // the last run's network may still be coming down
   if (auto m = s.mount_rootfs(c); !m) return fail(m.error());
   for (auto& m : c.mounts) populate_volume(*s.vols, m, s.rootfs(c));
@@ -560,7 +559,8 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
     return fail(made.error());
   }
   s.write_name_files(c, (*spec)["hostname"]);
-  if (auto w = fs::write_file(c.dir + "/bundle/config.json", dump_json(*spec)); !w) {
+  // The container's directory is its OCI bundle: config.json beside the rootfs mount point.
+  if (auto w = fs::write_file(c.dir + "/config.json", dump_json(*spec), 0600); !w) {
     return fail(w.error());
   }
   ::unlink((c.dir + "/exit.json").c_str());
@@ -571,7 +571,7 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
   if (::pipe2(rep, O_CLOEXEC) < 0) return fail(sys_error(errno, "pipe").value());
   UniqueFd rep_r(rep[0]), rep_w(rep[1]);
   std::vector<std::string> argv = {s.opts.shim_path, "--id",        c.id,
-                                   "--bundle",       c.dir + "/bundle",
+                                   "--bundle",       c.dir,
                                    "--runtime-root", s.opts.runtime_root,
                                    "--state-dir",    c.dir,
                                    "--log",          c.log_path,

@@ -171,7 +171,9 @@ Result<int> Engine::exec_start(const std::string& exec_id, const OutputSink& sin
     s.changed();
   };
   // The container's own process is the template (runc exec -p): caps, rlimits, no_new_privs.
-  auto saved = fs::read_file(c.dir + "/bundle/config.json");
+  auto saved = fs::read_file(c.dir + "/config.json");
+  // One started before the container directory became the bundle (live restore).
+  if (!saved) saved = fs::read_file(c.dir + "/bundle/config.json");
   if (!saved) {
     done(126);
     return tl::unexpected(saved.error());
@@ -335,7 +337,7 @@ Result<int> Engine::run_step(const StepOptions& step, const OutputSink& sink) {
   c.host_config = {{"NetworkMode", step.network}};
   c.networking = Json::object();
   c.mounts = Json::array();
-  BERTH_TRY(fs::mkdir_all(c.dir + "/bundle", 0700));
+  BERTH_TRY(fs::mkdir_all(c.dir, 0700));
   struct Cleanup {
     Engine::Impl& s;
     const std::string& id;
@@ -396,9 +398,9 @@ Result<int> Engine::run_step(const StepOptions& step, const OutputSink& sink) {
   }
   s.write_name_files(c, spec["hostname"]);
   spec["process"]["terminal"] = false;
-  BERTH_TRY(fs::write_file(c.dir + "/bundle/config.json", dump_json(spec)));
+  BERTH_TRY(fs::write_file(c.dir + "/config.json", dump_json(spec), 0600));
   return run_streaming({s.opts.runtime_path, "--root", s.opts.runtime_root, "run", "--bundle",
-                        c.dir + "/bundle", c.id},
+                        c.dir, c.id},
                        sink, nullptr);
 }
 
