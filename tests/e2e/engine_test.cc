@@ -608,6 +608,15 @@ TEST_F(EngineTest, BadInputGetsDockersStatusAndLeavesNothing) {
   EXPECT_EQ(code("-X POST -H 'Content-Type: application/json' -d '{not json' http://x/v1.43/containers/create"), "400");
   EXPECT_EQ(code("-X POST -H 'Content-Type: application/json' -d '{\"Image\":\"busybox\",\"HostConfig\":{\"NetworkMode\":\"nonet\"}}' http://x/v1.43/containers/create"), "404");
   EXPECT_EQ(code("http://x/v1.43/containers/nothere/json"), "404");
+  // A body over the API's 16 MiB is refused before it is read (its Content-Length), and
+  // nothing is created from it.
+  std::string big = d_.dir() + "/big.json";
+  ASSERT_EQ(sh("{ printf '{\"Image\":\"busybox\",\"Labels\":{\"big\":\"'; head -c 17000000 /dev/zero | "
+               "tr '\\0' x; printf '\"}}'; } > " + big).status, 0);
+  EXPECT_EQ(sh("curl -s --unix-socket " + d_.socket() + " -H 'Content-Type: application/json' "
+               "--data-binary @" + big + " http://x/v1.43/containers/create").out,
+            "{\"message\":\"request body larger than 16777216 bytes\"}\n");
+  EXPECT_EQ(docker("ps -aq --filter label=big").out, "");
   auto bind = docker("run --rm -v /no/such/dir:/x busybox true");
   EXPECT_NE(bind.status, 0);
   EXPECT_NE(bind.err.find("bind source path does not exist"), std::string::npos) << bind.err;

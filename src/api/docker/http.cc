@@ -108,15 +108,22 @@ class BeastExchange : public Exchange {
   Result<std::string> body(size_t max_bytes) override {
     if (body_cached_) return body_;  // read before (a filter looked at it first)
     if (hp_.is_done()) return std::string();
+    // Beast checks a Content-Length against the limit when it parses the header, which was
+    // parsed before the limit was known: checked here, before anything is read.
+    if (auto n = hp_.content_length(); n && *n > max_bytes) {
+      keep_alive_ = false;  // the body stays unread on the connection
+      return make_error(Errc::kInvalidArgument, "request body larger than " +
+                                                    std::to_string(max_bytes) + " bytes");
+    }
     http::request_parser<http::string_body> p(std::move(hp_));
     p.body_limit(max_bytes);
     beast::error_code ec;
     http::read(sock_, buf_, p, ec);
     body_read_ = true;
     if (ec) keep_alive_ = false;  // the rest of the body is still on the connection
-    if (ec == http::error::body_limit) {
-      return make_error(Errc::kResourceExhausted, "request body larger than " +
-                                                      std::to_string(max_bytes) + " bytes");
+    if (ec == http::error::body_limit) {  // a chunked body grew past it
+      return make_error(Errc::kInvalidArgument, "request body larger than " +
+                                                    std::to_string(max_bytes) + " bytes");
     }
     if (ec) return make_error(Errc::kUnavailable, "read request body: " + ec.message());
     body_ = std::move(p.get().body());

@@ -48,7 +48,7 @@ class Exchange {
   // Path parameters captured by the route pattern, in order.
   virtual const std::vector<std::string>& params() const = 0;
   // The whole body (refused above `max_bytes`); a second call returns it again. Errors:
-  // kResourceExhausted, kUnavailable.
+  // kInvalidArgument (too large: then the connection closes after the reply), kUnavailable.
   virtual Result<std::string> body(size_t max_bytes = 16 << 20) = 0;
   // The body in pieces (image loads, build contexts): `sink` gets each; ends at the body's end.
   virtual Result<void> body_stream(const std::function<Result<void>(const char*, size_t)>& sink) = 0;
