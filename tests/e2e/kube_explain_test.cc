@@ -12,25 +12,14 @@
 namespace berth::test {
 namespace {
 
-class KubeExplainTest : public ::testing::Test {
+class KubeExplainTest : public KubectlTest {
  protected:
-  void SetUp() override {
-    if (sh("command -v kubectl").status != 0) GTEST_SKIP() << "kubectl is not installed";
-    dir_ = make_temp_dir("berth-explain");
-    ASSERT_TRUE(server_.start(dir_, free_tcp_port()));
-  }
-  void TearDown() override {
-    server_.stop();
-    if (!dir_.empty()) sh("rm -rf " + dir_);
-  }
-  Output kubectl(const std::string& args) { return server_.kubectl(args); }
+  KubeExplainTest() : KubectlTest("berth-explain") {}
 
   std::string write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ + "/" + name) << text;
     return dir_ + "/" + name;
   }
-  std::string dir_;
-  KubeServer server_;
 };
 
 TEST_F(KubeExplainTest, ExplainPrintsKindsFieldsAndDescriptions) {

@@ -14,18 +14,9 @@
 namespace berth::test {
 namespace {
 
-class KubePatchTest : public ::testing::Test {
+class KubePatchTest : public KubectlTest {
  protected:
-  void SetUp() override {
-    if (sh("command -v kubectl").status != 0) GTEST_SKIP() << "kubectl is not installed";
-    dir_ = make_temp_dir("berth-kube-patch");
-    ASSERT_TRUE(server_.start(dir_, free_tcp_port()));
-  }
-  void TearDown() override {
-    server_.stop();
-    if (!dir_.empty()) sh("rm -rf " + dir_);
-  }
-  Output kubectl(const std::string& args) { return server_.kubectl(args); }
+  KubePatchTest() : KubectlTest("berth-kube-patch") {}
 
   // Each container as "name image env ports mounts;".
   std::string containers() {
@@ -34,8 +25,6 @@ class KubePatchTest : public ::testing::Test {
                    "{.volumeMounts[*].mountPath};{end}'")
         .out;
   }
-  std::string dir_;
-  KubeServer server_;
 };
 
 constexpr const char* kDeployment = R"(apiVersion: apps/v1

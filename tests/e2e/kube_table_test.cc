@@ -16,20 +16,9 @@
 namespace berth::test {
 namespace {
 
-class KubeTableTest : public ::testing::Test {
+class KubeTableTest : public KubectlTest {
  protected:
-  void SetUp() override {
-    if (sh("command -v kubectl").status != 0) GTEST_SKIP() << "kubectl is not installed";
-    dir_ = make_temp_dir("berth-kube-table");
-    ASSERT_TRUE(server_.start(dir_, free_tcp_port()));
-  }
-  void TearDown() override {
-    server_.stop();
-    if (!dir_.empty()) sh("rm -rf " + dir_);
-  }
-  Output kubectl(const std::string& args) { return server_.kubectl(args); }
-  std::string dir_;
-  KubeServer server_;
+  KubeTableTest() : KubectlTest("berth-kube-table") {}
 };
 
 // Whether `out` is `expected`, where each "~" stands for an AGE cell ("0s" to "999s") and

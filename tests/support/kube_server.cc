@@ -23,4 +23,15 @@ std::string KubeServer::kubectl_command(const std::string& args) const {
   return "kubectl --kubeconfig " + dir_ + "/kubeconfig --cache-dir " + dir_ + "/cache " + args;
 }
 
+void KubectlTest::SetUp() {
+  if (sh("command -v kubectl").status != 0) GTEST_SKIP() << "kubectl is not installed";
+  dir_ = make_temp_dir(prefix_);
+  ASSERT_TRUE(server_.start(dir_, free_tcp_port()));
+}
+
+void KubectlTest::TearDown() {
+  server_.stop();
+  if (!dir_.empty()) sh("rm -rf " + dir_);
+}
+
 }  // namespace berth::test

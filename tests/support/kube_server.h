@@ -2,6 +2,8 @@
 // directory of the test's, a free loopback port, and kubectl pointed at it.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
@@ -31,6 +33,21 @@ class KubeServer {
  private:
   std::string dir_;
   Daemon daemon_;
+};
+
+// A fixture with a server of its own per test, under a fresh directory named after `prefix`
+// (skipped where kubectl is not installed); the directory goes at the end.
+class KubectlTest : public ::testing::Test {
+ protected:
+  explicit KubectlTest(std::string prefix) : prefix_(std::move(prefix)) {}
+  void SetUp() override;
+  void TearDown() override;
+  Output kubectl(const std::string& args) { return server_.kubectl(args); }
+  std::string dir_;
+  KubeServer server_;
+
+ private:
+  std::string prefix_;
 };
 
 }  // namespace berth::test
