@@ -92,7 +92,7 @@ Result<void> Engine::Impl::with_rootfs(const std::string& ref, bool freeze,
     std::lock_guard<std::mutex> l(mu);
     auto p = find(c.id);
     // Started meanwhile: the mount is its own now.
-    if (!p || ((*p)->state.status != "running" && (*p)->state.status != "starting")) unmount_rootfs(c);
+    if (!p || ((*p)->state.status != "running" && (*p)->state.status != "starting")) unmount_rootfs(c.dir);
   }
   return r;
 }

@@ -120,9 +120,7 @@ void Engine::Impl::finish_detach(const std::string& id) {
 void Engine::Impl::teardown(const std::string& id) {
   detach_networks(id);
   // An overlay unmount syncs its upper file system: milliseconds, not to be spent under mu.
-  std::string target = dir_of(id) + "/rootfs";
-  while (::umount2(target.c_str(), MNT_DETACH) == 0) {
-  }
+  unmount_rootfs(dir_of(id));
 }
 
 Result<void> Engine::Impl::save(const Container& c) {
@@ -243,8 +241,8 @@ Result<void> Engine::Impl::mount_rootfs(const Container& c) {
   return {};
 }
 
-void Engine::Impl::unmount_rootfs(const Container& c) {
-  std::string target = rootfs(c);
+void Engine::Impl::unmount_rootfs(const std::string& dir) {
+  std::string target = dir + "/rootfs";
   while (::umount2(target.c_str(), MNT_DETACH) == 0) {
   }
 }
@@ -525,7 +523,7 @@ Result<void> Engine::start(const std::string& ref, bool by_policy) {
   }
   auto fail = [&](const Error& e) -> Result<void> {
     std::lock_guard<std::mutex> l(s.mu);
-    s.unmount_rootfs(c);
+    s.unmount_rootfs(c.dir);
     s.detach_networks(c.id);
     if (auto p = s.find(c.id)) {
       (*p)->state.status = "created";
@@ -800,7 +798,7 @@ Result<void> Engine::Impl::remove(const std::string& ref, bool force, bool volum
   auto it = containers.find(c.id);
   if (it == containers.end()) return {};
   it->second.state.status = "removing";
-  unmount_rootfs(c);
+  unmount_rootfs(c.dir);
   (void)images->snapshots().remove_active(c.id);
   (void)fs::remove_all(c.dir);
   if (auto st = db.prepare("DELETE FROM containers WHERE id=?")) {

@@ -60,7 +60,8 @@ struct Engine::Impl {
   // The container's overlay root file system at rootfs(c) (its writable snapshot is made on
   // first use). Errors: kNotFound (image), the mount's.
   Result<void> mount_rootfs(const Container& c);
-  void unmount_rootfs(const Container& c);
+  // Every mount at DIR/rootfs (a container's directory).
+  void unmount_rootfs(const std::string& dir);
   // The end of a shim: read what it recorded and update the container. Caller holds mu.
   void finish(Container& c);
   // Tears down what finish() queued; called without the lock (CNI and unmounts take time).

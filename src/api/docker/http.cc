@@ -348,8 +348,10 @@ class IdleTrim {
     std::unique_lock<std::mutex> l(mu_);
     for (;;) {
       cv_.wait(l, [&] { return dirty_; });
-      auto at = last_ + std::chrono::seconds(1);
-      if (cv_.wait_until(l, at, [&] { return last_ + std::chrono::seconds(1) != at; })) continue;
+      // A second after the last request, however many end meanwhile.
+      while (std::chrono::steady_clock::now() < last_ + std::chrono::seconds(1)) {
+        cv_.wait_until(l, last_ + std::chrono::seconds(1));
+      }
       dirty_ = false;
       l.unlock();
       ::malloc_trim(0);
